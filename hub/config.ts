@@ -1,0 +1,195 @@
+// Hub configuration (配置): every setting, read from the environment, validated once at start-up.
+// The same table documents the settings: `npm run docs:config` prints the README table from it, and a test keeps the
+// README in step with it.
+
+export interface HubConfig {
+  httpHost: string;
+  httpPort: number;
+  mqttHost: string;
+  mqttPort: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  logLevel: string;
+  retentionDays: number;
+  ingestBatchMaxRows: number;
+  ingestBatchMaxMs: number;
+  maxFutureSkewS: number;
+  livePushIntervalMs: number;
+  webDir: string | undefined;
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Setting<K extends keyof HubConfig> {
+  key: K;
+  env: string;
+  /** The default as written in the environment; undefined means "not set" is a valid state. */
+  default: string | undefined;
+  parse: Parser<HubConfig[K]>;
+  doc: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function integer(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    if (!/^\d+$/.test(raw.trim()))
+      throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`${name} must be from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+const port = integer(0, 65535);
+
+function text(raw: string): string {
+  return raw;
+}
+
+function oneOf(values: readonly string[]): Parser<string> {
+  return (raw, name) => {
+    if (!values.includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw;
+  };
+}
+
+function postgresUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL like postgres://user:password@host:5432/database, got "${redact(raw)}"`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error(`${name} must start with postgres:// or postgresql://, got "${url.protocol}//…"`);
+  }
+  return raw;
+}
+
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+// Order here is the order of the README table.
+const settings = [
+  {
+    key: 'httpPort',
+    env: 'HTTP_PORT',
+    default: '8080',
+    parse: port,
+    doc: 'Port of the HTTP API, the web app and socket.io.',
+  },
+  { key: 'httpHost', env: 'HTTP_HOST', default: '0.0.0.0', parse: text, doc: 'Address the HTTP server listens on.' },
+  { key: 'mqttPort', env: 'MQTT_PORT', default: '1883', parse: port, doc: 'Port of the built-in MQTT broker (TCP).' },
+  { key: 'mqttHost', env: 'MQTT_HOST', default: '0.0.0.0', parse: text, doc: 'Address the MQTT broker listens on.' },
+  {
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    default: undefined,
+    parse: postgresUrl,
+    doc: 'PostgreSQL/TimescaleDB to use. Unset: the hub starts an embedded PostgreSQL with its data under `DATA_DIR`.',
+  },
+  {
+    key: 'dataDir',
+    env: 'DATA_DIR',
+    default: './data',
+    parse: text,
+    doc: 'Local state: the embedded database (`DATA_DIR/postgres`). Kept across restarts.',
+  },
+  {
+    key: 'embeddedPgPort',
+    env: 'EMBEDDED_PG_PORT',
+    default: '5433',
+    parse: integer(1, 65535),
+    doc: 'Port of the embedded PostgreSQL (127.0.0.1 only); ignored when `DATABASE_URL` is set.',
+  },
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    default: 'info',
+    parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    doc: 'pino log level.',
+  },
+  {
+    key: 'retentionDays',
+    env: 'RETENTION_DAYS',
+    default: '400',
+    parse: integer(400, 36500),
+    doc: 'How long positions are kept; at least 400 days (guideline art.41 asks for one year or more).',
+  },
+  {
+    key: 'ingestBatchMaxRows',
+    env: 'INGEST_BATCH_MAX_ROWS',
+    default: '1000',
+    parse: integer(1, 10000),
+    doc: 'A write batch is flushed when it holds this many positions…',
+  },
+  {
+    key: 'ingestBatchMaxMs',
+    env: 'INGEST_BATCH_MAX_MS',
+    default: '50',
+    parse: integer(1, 5000),
+    doc: '…or when its oldest position has waited this long (ms).',
+  },
+  {
+    key: 'maxFutureSkewS',
+    env: 'MAX_FUTURE_SKEW_S',
+    default: '300',
+    parse: integer(0, 86400),
+    doc: 'A position stamped more than this many seconds in the future is rejected.',
+  },
+  {
+    key: 'livePushIntervalMs',
+    env: 'LIVE_PUSH_INTERVAL_MS',
+    default: '150',
+    parse: integer(20, 10000),
+    doc: 'How often batched position deltas are pushed to browsers over socket.io (ms).',
+  },
+  {
+    key: 'webDir',
+    env: 'WEB_DIR',
+    default: undefined,
+    parse: text,
+    doc: 'Folder of the built web app. Unset: `web/build` of this checkout.',
+  },
+] as const satisfies readonly Setting<keyof HubConfig>[];
+
+/** Reads and validates every setting; throws one ConfigError listing every bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const s of settings as readonly Setting<keyof HubConfig>[]) {
+    const raw = env[s.env];
+    const value = raw === undefined || raw === '' ? s.default : raw;
+    if (value === undefined) {
+      config[s.key] = undefined;
+      continue;
+    }
+    try {
+      config[s.key] = s.parse(value, s.env);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as unknown as HubConfig;
+}
+
+/** The README's configuration table, made from the same settings the hub validates. */
+export function configTableMarkdown(): string {
+  const rows = (settings as readonly Setting<keyof HubConfig>[]).map(
+    (s) => `| \`${s.env}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.doc} |`,
+  );
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+export { redact as redactUrl };

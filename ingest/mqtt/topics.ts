@@ -1,0 +1,32 @@
+// MQTT topic scheme (主题): devices publish under their own prefix, `devices/{deviceId}/{kind}`.
+// Pure: parsing only; what each kind carries is in payloads.ts.
+
+export type DeviceTopicKind = 'position';
+
+export const DEVICE_TOPIC_KINDS: readonly DeviceTopicKind[] = ['position'];
+
+export interface DeviceTopic {
+  deviceId: string;
+  kind: DeviceTopicKind;
+}
+
+/** Device ids: letters, digits, `-`, `_`, `.`, `:`; 1–64 characters (also the MQTT username later). */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** `devices/{id}/{kind}` → its parts; null for any other topic (including a known prefix with an unknown kind). */
+export function parseDeviceTopic(topic: string): DeviceTopic | null {
+  const parts = topic.split('/');
+  if (parts.length !== 3 || parts[0] !== 'devices') return null;
+  const [, deviceId, kind] = parts as [string, string, string];
+  if (!DEVICE_ID_PATTERN.test(deviceId)) return null;
+  if (!(DEVICE_TOPIC_KINDS as readonly string[]).includes(kind)) return null;
+  return { deviceId, kind: kind as DeviceTopicKind };
+}
+
+/** The topic a device's device id is taken from even when the rest of the topic is wrong (to send the error back). */
+export function deviceIdOfTopic(topic: string): string | null {
+  const parts = topic.split('/');
+  return parts[0] === 'devices' && parts[1] && DEVICE_ID_PATTERN.test(parts[1]) ? parts[1] : null;
+}
+
+export const errorTopic = (deviceId: string): string => `devices/${deviceId}/errors`;

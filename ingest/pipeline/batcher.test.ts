@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Batcher } from './batcher.js';
+
+describe('Batcher', () => {
+  it('flushes when full, and resolves each add only after its batch is written', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<number>({
+      maxRows: 3,
+      maxWaitMs: 10_000,
+      sink: async (batch) => {
+        await gate;
+        batches.push(batch);
+      },
+    });
+    let resolved = 0;
+    const adds = [1, 2, 3].map((n) => b.add(n).then(() => resolved++));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toBe(0); // sink still writing: nothing acknowledged yet
+    release();
+    await Promise.all(adds);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('flushes a partial batch after maxWaitMs', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number>({ maxRows: 100, maxWaitMs: 20, sink: async (batch) => void batches.push(batch) });
+    await Promise.all([b.add(1), b.add(2)]);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
+  it('rejects every add of a batch the sink could not write', async () => {
+    const b = new Batcher<number>({
+      maxRows: 2,
+      maxWaitMs: 10,
+      sink: async () => {
+        throw new Error('database down');
+      },
+    });
+    const results = await Promise.allSettled([b.add(1), b.add(2)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('drains on close and refuses later adds', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number>({ maxRows: 100, maxWaitMs: 10_000, sink: async (batch) => void batches.push(batch) });
+    const pending = b.add(7);
+    await b.close();
+    await pending;
+    expect(batches).toEqual([[7]]);
+    await expect(b.add(8)).rejects.toThrow('closed');
+  });
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# install-test-deps.sh — the system packages the test suite needs, from Debian's archive only:
+# Chromium (browser end-to-end tests, driven by playwright-core), CJK fonts (so Chinese labels render), and
+# PostgreSQL 15 + TimescaleDB (built from source by install-timescaledb.sh). Idempotent; run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "[install-test-deps] $*" >&2; }
+
+PACKAGES=(chromium fonts-noto-cjk)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages: ${missing[*]} — run this script as root (it uses apt-get)"
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/install-test-deps-apt.log 2>&1; then
+    log "apt-get install failed; updating the package lists and retrying"
+    apt-get update -q >/tmp/install-test-deps-apt.log 2>&1
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/install-test-deps-apt.log 2>&1 ||
+      { tail -n 30 /tmp/install-test-deps-apt.log >&2; log "could not install: ${missing[*]}"; exit 1; }
+  fi
+  log "installed: ${missing[*]}"
+else
+  log "chromium and CJK fonts already installed"
+fi
+
+bash scripts/install-timescaledb.sh

@@ -1,0 +1,101 @@
+// The hub as users run it: `node dist/hub/main.js`, configured by environment variables only.
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './support/database.js';
+import { spawnHub, waitHealthy } from './support/hub-process.js';
+import { freePort } from './support/wait.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('the embedded default (no DATABASE_URL)', () => {
+  it('starts a real PostgreSQL under DATA_DIR, serves /healthz, and keeps data across restarts', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cityhub-embedded-'));
+    dirs.push(dataDir);
+    const env = {
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      HTTP_PORT: String(await freePort()),
+      MQTT_PORT: String(await freePort()),
+      HTTP_HOST: '127.0.0.1',
+      MQTT_HOST: '127.0.0.1',
+    };
+    const first = spawnHub(env);
+    try {
+      await waitHealthy(Number(env.HTTP_PORT), first, 120_000);
+      expect(first.output()).toContain('no DATABASE_URL: using the embedded PostgreSQL');
+      const health = await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}/healthz`)).json();
+      expect(health).toEqual({ status: 'ok', checks: { database: 'ok', broker: 'ok' } });
+
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { reconnectPeriod: 0 });
+      const times = ['2026-01-05T00:00:10Z', '2026-01-05T00:00:50Z', '2026-01-05T00:01:10Z'];
+      for (const [i, time] of times.entries()) {
+        await client.publishAsync(
+          'devices/veh-emb/position',
+          JSON.stringify({ time, lat: 36.66 + i / 1000, lon: 117.02 }),
+          { qos: 1 },
+        );
+      }
+      await client.endAsync();
+      // Without TimescaleDB the bucketed track uses date_bin, with the same buckets as time_bucket.
+      const track = (await (
+        await fetch(
+          `http://127.0.0.1:${env.HTTP_PORT}/api/devices/veh-emb/track?from=2026-01-05T00:00:00Z&to=2026-01-05T01:00:00Z&bucketS=60`,
+        )
+      ).json()) as { properties: { times: string[] } };
+      expect(track.properties.times).toEqual(['2026-01-05T00:00:50.000Z', '2026-01-05T00:01:10.000Z']);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+
+    const second = spawnHub(env);
+    try {
+      await waitHealthy(Number(env.HTTP_PORT), second, 120_000);
+      const latest = (await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}/api/positions/latest`)).json()) as {
+        features: { properties: { deviceId: string; time: string } }[];
+      };
+      expect(latest.features.map((f) => f.properties)).toContainEqual(
+        expect.objectContaining({ deviceId: 'veh-emb', time: '2026-01-05T00:01:10.000Z' }),
+      );
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 240_000);
+});
+
+describe('start-up errors name the setting to fix', () => {
+  it('exits when MQTT_PORT is taken', async () => {
+    const db = await createTestDatabase();
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const hub = spawnHub({
+        DATABASE_URL: db.url,
+        MQTT_PORT: String(taken),
+        MQTT_HOST: '127.0.0.1',
+        HTTP_PORT: String(await freePort()),
+      });
+      expect(await hub.exited).toBe(1);
+      expect(hub.output()).toContain(`MQTT_PORT ${taken} is already in use`);
+    } finally {
+      blocker.close();
+      await db.drop();
+    }
+  });
+
+  it('exits with every bad value listed', async () => {
+    const hub = spawnHub({ HTTP_PORT: 'eighty', RETENTION_DAYS: '30', DATABASE_URL: 'mysql://x@y/z' });
+    expect(await hub.exited).toBe(2);
+    const out = hub.output();
+    expect(out).toContain('HTTP_PORT must be a whole number');
+    expect(out).toContain('RETENTION_DAYS must be from 400');
+    expect(out).toContain('DATABASE_URL must start with postgres://');
+  });
+});
