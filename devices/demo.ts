@@ -2,9 +2,10 @@
 // so a newcomer sees a live map with no setup. Honours the hub's variables (MQTT_PORT, HTTP_PORT, DATABASE_URL…),
 // passes them through, and talks to the hub only over its public protocols.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { startVehicleSimulator, type VehicleSimulator } from './simulator.js';
+import { startVehicleSimulator, vehicleDeviceId, type VehicleSimulator } from './simulator.js';
 
 const log = pino({ base: { service: 'cityhub-demo' } });
 const httpPort = Number(process.env.HTTP_PORT || 8080);
@@ -12,8 +13,11 @@ const mqttPort = Number(process.env.MQTT_PORT || 1883);
 const vehicles = Number(process.env.SIM_VEHICLES || 12);
 const intervalMs = Number(process.env.SIM_INTERVAL_MS || 2000);
 
+// The demo registers its vehicles through the admin API like an operator would, so it needs the admin token: the
+// one given, or one made up for this run.
+const adminToken = process.env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const hubMain = fileURLToPath(new URL('../hub/main.js', import.meta.url));
-const hub = spawn(process.execPath, [hubMain], { stdio: 'inherit', env: process.env });
+const hub = spawn(process.execPath, [hubMain], { stdio: 'inherit', env: { ...process.env, ADMIN_TOKEN: adminToken } });
 let stopping = false;
 let simulator: VehicleSimulator | undefined = undefined;
 hub.on('exit', (code, signal) => {
@@ -60,12 +64,53 @@ try {
   process.exit(1);
 }
 
+/** Registers the simulated vehicles (or, when a previous run did, issues them new credentials). */
+async function provisionVehicles(): Promise<Record<string, string>> {
+  const api = `http://127.0.0.1:${httpPort}/api/devices`;
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+  const credentials: Record<string, string> = {};
+  for (let i = 0; i < vehicles; i++) {
+    const id = vehicleDeviceId('veh-', i);
+    let res = await fetch(api, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        id,
+        kind: 'vehicle',
+        name: `演示车辆 ${id}`,
+        expectedIntervalS: Math.ceil((intervalMs * 3) / 1000),
+      }),
+    });
+    if (res.status === 409)
+      res = await fetch(`${api}/${id}/credential`, {
+        method: 'POST',
+        headers: { authorization: headers.authorization },
+      });
+    if (!res.ok) throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
+    credentials[id] = ((await res.json()) as { credential: string }).credential;
+  }
+  return credentials;
+}
+
 if (stopping) await new Promise(() => undefined);
+let credentials: Record<string, string>;
+try {
+  credentials = await provisionVehicles();
+} catch (err) {
+  log.error({ err: (err as Error).message }, 'could not register the demo vehicles');
+  await stop();
+  throw err;
+}
 simulator = startVehicleSimulator({
+  credentials,
   mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
   count: vehicles,
   intervalMs,
   deviceIdPrefix: 'veh-',
   logger: log,
 });
-log.info({ vehicles, intervalMs }, `demo running: open http://localhost:${httpPort}`);
+log.info(
+  // A token made up for this run is shown so the admin API can be tried; one given in ADMIN_TOKEN is not echoed.
+  { vehicles, intervalMs, adminToken: process.env.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken },
+  `demo running: open http://localhost:${httpPort}`,
+);

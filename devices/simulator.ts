@@ -29,6 +29,8 @@ export interface VehicleSimulatorOptions {
   speedFactor?: number;
   /** MQTT password for every vehicle, for when the hub requires device credentials. Default: none sent. */
   password?: string;
+  /** Per-device MQTT passwords (device id → credential), as the hub's admin API issues them; wins over `password`. */
+  credentials?: Readonly<Record<string, string>>;
   /** Default: a pino logger at info level on stdout. */
   logger?: Logger;
   /** Routes the vehicles are assigned round-robin. Default JINAN_OLD_TOWN_ROUTES. */
@@ -153,6 +155,7 @@ export function startVehicleSimulator(options: VehicleSimulatorOptions): Vehicle
     count,
     intervalMs,
     password,
+    credentials,
     deviceIdPrefix = 'veh-',
     speedFactor = 1,
     routes = JINAN_OLD_TOWN_ROUTES,
@@ -178,10 +181,11 @@ export function startVehicleSimulator(options: VehicleSimulatorOptions): Vehicle
       random: seededRandom(hashString(deviceId) ^ seed),
       startOffsetM: (k / perRoute[r]!) * polylineLengthM(route.points),
     });
+    const devicePassword = credentials?.[deviceId] ?? password;
     const client = connect(mqttUrl, {
       clientId: deviceId,
       username: deviceId,
-      ...(password !== undefined ? { password } : {}),
+      ...(devicePassword !== undefined ? { password: devicePassword } : {}),
       clean: true,
       keepalive: 30,
       connectTimeout: 10_000,
@@ -223,6 +227,9 @@ export function startVehicleSimulator(options: VehicleSimulatorOptions): Vehicle
       client.subscribe(errorsTopic(deviceId), { qos: 0 }, (err) => {
         if (err) v.log.debug({ err: err.message }, 'could not subscribe to the errors topic');
       });
+      client.subscribe(`devices/${deviceId}/commands/+`, { qos: 1 }, (err) => {
+        if (err) v.log.debug({ err: err.message }, 'could not subscribe to the commands topic');
+      });
     });
     client.on('offline', () => {
       if (stopping || v.outageLogged) return;
@@ -244,6 +251,7 @@ export function startVehicleSimulator(options: VehicleSimulatorOptions): Vehicle
       }
     });
     client.on('message', (topic, payload) => {
+      if (topic.startsWith(`devices/${deviceId}/commands/`)) return handleCommand(v, payload);
       if (topic !== errorsTopic(deviceId)) return;
       totals.rejected++;
       let report: unknown = payload.toString('utf8');
@@ -254,6 +262,37 @@ export function startVehicleSimulator(options: VehicleSimulatorOptions): Vehicle
       }
       v.log.warn({ report }, 'the hub refused a publish');
     });
+  }
+
+  /** Downlink commands, as a real terminal answers them: do it, then acknowledge on the acks topic. */
+  function handleCommand(v: RunningVehicle, payload: Buffer): void {
+    let command: { commandId?: unknown; kind?: unknown; params?: { intervalS?: unknown } };
+    try {
+      command = JSON.parse(payload.toString('utf8')) as typeof command;
+    } catch {
+      v.log.warn('unreadable command');
+      return;
+    }
+    if (typeof command.commandId !== 'string') return;
+    const ack = (status: 'ok' | 'failed' | 'unsupported', message: string) =>
+      v.client.publish(
+        `devices/${v.vehicle.deviceId}/acks`,
+        JSON.stringify({ commandId: command.commandId, status, message, time: new Date().toISOString() }),
+        { qos: 1 },
+      );
+    if (command.kind === 'set_report_interval' && typeof command.params?.intervalS === 'number') {
+      const everyMs = command.params.intervalS * 1000;
+      clearTimeout(v.startTimer);
+      clearInterval(v.tickTimer);
+      v.tickTimer = setInterval(() => tick(v), everyMs);
+      v.log.info({ intervalS: command.params.intervalS }, 'report interval changed by command');
+      ack('ok', `reporting every ${command.params.intervalS} s`);
+    } else if (command.kind === 'request_position') {
+      tick(v);
+      ack('ok', 'position sent');
+    } else {
+      ack('unsupported', `command ${String(command.kind)} is not supported by this simulator`);
+    }
   }
 
   function publish(v: RunningVehicle, fix: PositionFix): void {

@@ -17,6 +17,14 @@ export interface HubConfig {
   maxFutureSkewS: number;
   livePushIntervalMs: number;
   webDir: string | undefined;
+  adminToken: string | undefined;
+  mqttUrl: string | undefined;
+  hubId: string;
+  spoolMaxMb: number;
+  mediaMaxMb: number;
+  deviceRatePerS: number;
+  deviceRateBurst: number;
+  ingestMaxQueued: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -73,6 +81,27 @@ function postgresUrl(raw: string, name: string): string {
     throw new Error(`${name} must start with postgres:// or postgresql://, got "${url.protocol}//…"`);
   }
   return raw;
+}
+
+function mqttUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL like mqtt://user:password@broker:1883, got "${redact(raw)}"`);
+  }
+  if (!['mqtt:', 'mqtts:'].includes(url.protocol)) throw new Error(`${name} must start with mqtt:// or mqtts://`);
+  if (!url.username || !url.password) {
+    throw new Error(`${name} must carry the hub's service credentials (mqtt://user:password@host:port)`);
+  }
+  return raw;
+}
+
+function secret(minLength: number): Parser<string> {
+  return (raw, name) => {
+    if (raw.length < minLength) throw new Error(`${name} must be at least ${minLength} characters`);
+    return raw;
+  };
 }
 
 function redact(raw: string): string {
@@ -160,6 +189,65 @@ const settings = [
     default: undefined,
     parse: text,
     doc: 'Folder of the built web app. Unset: `web/build` of this checkout.',
+  },
+  {
+    key: 'adminToken',
+    env: 'ADMIN_TOKEN',
+    default: undefined,
+    parse: secret(16),
+    doc: 'Bearer token of the admin API (devices, commands). Unset: one is generated and kept in `DATA_DIR/admin-token`.',
+  },
+  {
+    key: 'mqttUrl',
+    env: 'MQTT_URL',
+    default: undefined,
+    parse: mqttUrl,
+    doc: 'External broker mode: consume device topics from this MQTT 5 broker with shared subscriptions (several hubs split the load) instead of running the built-in broker.',
+  },
+  {
+    key: 'hubId',
+    env: 'HUB_ID',
+    default: 'cityhub-1',
+    parse: (raw, name) => {
+      if (!/^[A-Za-z0-9._-]{1,40}$/.test(raw)) throw new Error(`${name} must be 1–40 letters, digits, . _ -`);
+      return raw;
+    },
+    doc: 'Name of this hub process, unique among hubs sharing an external broker (its MQTT session there).',
+  },
+  {
+    key: 'spoolMaxMb',
+    env: 'SPOOL_MAX_MB',
+    default: '1024',
+    parse: integer(1, 1_000_000),
+    doc: 'While the database is unreachable, data goes to a local spool (`DATA_DIR/spool`) of at most this size.',
+  },
+  {
+    key: 'mediaMaxMb',
+    env: 'MEDIA_MAX_MB',
+    default: '10',
+    parse: integer(1, 100),
+    doc: 'Largest photo a device may upload to `/api/media` (stored under `DATA_DIR/media`).',
+  },
+  {
+    key: 'deviceRatePerS',
+    env: 'DEVICE_RATE_PER_S',
+    default: '20',
+    parse: integer(1, 10000),
+    doc: 'Messages per second one device may send (token bucket)…',
+  },
+  {
+    key: 'deviceRateBurst',
+    env: 'DEVICE_RATE_BURST',
+    default: '200',
+    parse: integer(1, 100000),
+    doc: '…with bursts up to this many (a store-and-forward catch-up should use the batch topic).',
+  },
+  {
+    key: 'ingestMaxQueued',
+    env: 'INGEST_MAX_QUEUED',
+    default: '50000',
+    parse: integer(100, 10_000_000),
+    doc: 'Observations waiting to be durable beyond which QoS 0 is shed and QoS 1 acknowledgements are held.',
   },
 ] as const satisfies readonly Setting<keyof HubConfig>[];
 

@@ -1,32 +1,52 @@
 // The hub (数字城管集成中心): composition of every part into one running process — database and migrations, the
-// MQTT broker and the ingest pipeline, the HTTP API and web app, and the live push. Wiring only; each part lives in
-// its own module.
+// device registry, the ingest pipeline with its durable writer and spool, the MQTT broker (or an external broker's
+// shared subscription), the HTTP API and web app, and the live push. Wiring only; each part lives in its own module.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { Server as SocketServer } from 'socket.io';
+import type { AuthResult } from '../ingest/mqtt/connect.js';
+import { SERVICE_PREFIX } from '../ingest/mqtt/connect.js';
 import { PortInUseError, startMqttIngest } from '../ingest/mqtt/broker.js';
-import type { Position } from '../ingest/observation.js';
+import { startExternalConsumer } from '../ingest/mqtt/external.js';
+import type { Observation } from '../ingest/observation.js';
+import { DeviceRateLimiter } from '../ingest/pipeline/admission.js';
 import { Batcher } from '../ingest/pipeline/batcher.js';
+import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
+import { JumpDetector } from '../ingest/pipeline/plausibility.js';
+import { Spool } from '../ingest/pipeline/spool.js';
+import { CommandService, type CommandTransport } from './commands/commands.js';
 import type { HubConfig } from './config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { startEmbeddedPostgres } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createPool, detectFeatures, type DatabaseFeatures } from './db/pool.js';
 import { startRetention } from './db/retention.js';
+import { DeviceKinds } from './devices/kinds.js';
+import { LastSeen } from './devices/last-seen.js';
+import { DeviceRegistry } from './devices/registry.js';
+import { commandRoutes } from './http/commands.js';
+import { deviceRoutes } from './http/devices.js';
 import { healthRoutes } from './http/health.js';
+import { mediaRoutes } from './http/media.js';
 import { positionRoutes } from './http/positions.js';
 import { registerProblemHandler } from './http/problem.js';
 import { webRoutes } from './http/web.js';
-import { LIVE_NAMESPACE, LivePositions } from './live/positions.js';
-import { writePositions } from './positions/store.js';
+import { LIVE_NAMESPACE, LivePush } from './live/positions.js';
+import { createMetrics } from './metrics.js';
+import { latestPositions } from './positions/store.js';
+import { DurableWriter, deadLetterPath } from './storage/durable-writer.js';
 
 export interface RunningHub {
   httpPort: number;
-  mqttPort: number;
+  /** The built-in broker's port; null in external broker mode. */
+  mqttPort: number | null;
   databaseUrl: string;
+  adminToken: string;
   features: DatabaseFeatures;
   close(): Promise<void>;
 }
@@ -38,6 +58,26 @@ function defaultWebDir(): string {
   return path.join(dir, 'web', 'build');
 }
 
+/** ADMIN_TOKEN, or one generated on first start and kept (mode 0600) so it survives restarts. */
+async function adminToken(config: HubConfig, log: Logger): Promise<string> {
+  if (config.adminToken) return config.adminToken;
+  const file = path.resolve(config.dataDir, 'admin-token');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(path.dirname(file), { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  await writeFile(file, token + '\n', { mode: 0o600 });
+  log.warn({ file }, 'no ADMIN_TOKEN: generated one for the admin API and saved it');
+  return token;
+}
+
+async function listen(port: number, start: () => Promise<unknown>, variable: string): Promise<void> {
+  await start().catch((err: NodeJS.ErrnoException) => {
+    throw err instanceof PortInUseError || err.code === 'EADDRINUSE'
+      ? new Error(`${variable} ${port} is already in use; set ${variable} to a free port`)
+      : err;
+  });
+}
+
 /** Starts everything; on failure, stops whatever had started and rethrows with a message naming the setting to fix. */
 export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
   const stops: (() => Promise<void> | void)[] = [];
@@ -45,9 +85,13 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     for (const stop of stops.reverse()) await stop();
   };
   try {
+    const metrics = createMetrics();
+    const token = await adminToken(config, log);
+
+    // Storage
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
+      const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
       stops.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
@@ -59,6 +103,12 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     const retention = await startRetention(pool, features, config.retentionDays, log);
     stops.push(() => retention.stop());
 
+    const registry = new DeviceRegistry(pool);
+    const kinds = new DeviceKinds(registry);
+    const lastSeen = new LastSeen(registry, log);
+    stops.push(() => lastSeen.close());
+
+    // Live push (needs the HTTP server, which listens last)
     const http = Fastify({
       loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
       // Map clients poll; per-request lines would drown the device log. Errors are still logged.
@@ -66,52 +116,175 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     });
     const io = new SocketServer(http.server, { path: '/socket.io', serveClient: false });
     stops.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
-    const live = new LivePositions(io.of(LIVE_NAMESPACE), config.livePushIntervalMs);
+    const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
+      kindOf: (id) => kinds.get(id),
+      snapshot: async () => ({
+        positions: (await latestPositions(pool)).map((p) => ({
+          deviceId: p.deviceId,
+          kind: kinds.get(p.deviceId),
+          time: new Date(p.timeMs).toISOString(),
+          lat: p.lat,
+          lon: p.lon,
+          speedKmh: p.speedKmh,
+          course: p.course,
+        })),
+        statuses: [],
+      }),
+    });
     stops.push(() => live.stop());
 
-    const batcher = new Batcher<Position>({
+    // Ingest pipeline: plausibility → batch → durable write (database, or the spool while it is away)
+    const spoolDir = path.resolve(config.dataDir, 'spool');
+    const spool = await Spool.open<Observation[]>({
+      dir: spoolDir,
+      maxBytes: config.spoolMaxMb * 1024 * 1024,
+      log: log.child({ part: 'spool' }),
+    });
+    stops.push(() => spool.close());
+    const writer = new DurableWriter({
+      pool,
+      spool,
+      log: log.child({ part: 'writer' }),
+      metrics,
+      deadLetterFile: deadLetterPath(spoolDir),
+      committed: (batch) => live.push(batch),
+    });
+    stops.push(() => writer.close());
+    void writer.replay(); // whatever a previous run left in the spool
+    const batcher = new Batcher<Observation>({
       maxRows: config.ingestBatchMaxRows,
       maxWaitMs: config.ingestBatchMaxMs,
-      sink: async (batch) => {
-        await writePositions(pool, batch);
-        live.push(batch);
-      },
+      sink: (batch) => writer.write(batch),
     });
     stops.push(() => batcher.close());
-
-    const mqtt = await startMqttIngest({
-      host: config.mqttHost,
-      port: config.mqttPort,
-      log: log.child({ part: 'mqtt' }),
-      limits: { maxFutureSkewMs: config.maxFutureSkewS * 1000 },
-      sinks: { position: (p) => batcher.add(p) },
-    }).catch((err: unknown) => {
-      throw err instanceof PortInUseError
-        ? new Error(`MQTT_PORT ${config.mqttPort} is already in use; set MQTT_PORT to a free port`)
-        : err;
+    const pipeline = new IngestPipeline({
+      batcher,
+      jumps: new JumpDetector(),
+      maxQueued: config.ingestMaxQueued,
+      onShed: (n) => metrics.shed.inc(n),
     });
-    // Stop taking device data before the batcher's last flush.
-    stops.splice(stops.length - 1, 0, () => mqtt.close());
+    const rateLimiter = new DeviceRateLimiter(config.deviceRatePerS, config.deviceRateBurst);
+    const accept = (observations: Observation[], qos: 0 | 1 | 2) => {
+      for (const o of observations) {
+        metrics.messagesIn.inc({ type: o.type });
+        lastSeen.note(o.deviceId);
+      }
+      metrics.queued.set(batcher.queued());
+      return pipeline.accept(observations, qos);
+    };
 
+    const authenticate = async (username: string, password: string): Promise<AuthResult> => {
+      if (username.startsWith(SERVICE_PREFIX)) {
+        const result = await registry.authenticateServiceAccount(username.slice(SERVICE_PREFIX.length), password);
+        return result.ok
+          ? { ok: true, principal: { type: 'service', name: result.principal.name } }
+          : { ok: false, reason: result.reason === 'disabled' ? 'disabled' : 'bad_credentials' };
+      }
+      const result = await registry.authenticateDevice(username, password);
+      if (!result.ok) return { ok: false, reason: result.reason === 'disabled' ? 'disabled' : 'bad_credentials' };
+      kinds.set(result.principal.id, result.principal.kind);
+      return { ok: true, principal: { type: 'device', id: result.principal.id, kind: result.principal.kind } };
+    };
+
+    // Device connections: the built-in broker, or an external broker's shared subscription
+    let mqttPort: number | null = null;
+    let transport: CommandTransport;
+    let commands: CommandService | undefined = undefined;
+    let brokerListening: () => boolean;
+    const sinks = {
+      accept,
+      rejected: (_deviceId: string | null, rejection: { reason: string }) =>
+        metrics.rejected.inc({ reason: rejection.reason }),
+    };
+    if (config.mqttUrl) {
+      const consumer = await startExternalConsumer({
+        url: config.mqttUrl,
+        clientId: `svc:${config.hubId}`,
+        log: log.child({ part: 'mqtt-external' }),
+        limits: {
+          maxFutureSkewMs: config.maxFutureSkewS * 1000,
+          maxAgeMs: config.retentionDays * 86_400_000,
+        },
+        sinks,
+      });
+      stops.push(() => consumer.close());
+      transport = {
+        deliver: async (deviceId, message) => {
+          await consumer.sendCommand(deviceId, message.commandId, message);
+          return true;
+        },
+      };
+      brokerListening = consumer.connected;
+    } else {
+      const mqtt = await startMqttIngest({
+        host: config.mqttHost,
+        port: config.mqttPort,
+        log: log.child({ part: 'mqtt' }),
+        limits: {
+          maxFutureSkewMs: config.maxFutureSkewS * 1000,
+          maxAgeMs: config.retentionDays * 86_400_000,
+        },
+        sinks: {
+          ...sinks,
+          authenticate,
+          authFailed: (reason) => metrics.authFailures.inc({ reason }),
+          admit: (deviceId, nowMs) => rateLimiter.admit(deviceId, nowMs),
+          listeningForCommands: (deviceId) =>
+            void commands
+              ?.deliverPending(deviceId)
+              .catch((err: unknown) => log.warn({ err, deviceId }, 'pending commands not delivered')),
+        },
+      }).catch((err: unknown) => {
+        throw err instanceof PortInUseError
+          ? new Error(`MQTT_PORT ${config.mqttPort} is already in use; set MQTT_PORT to a free port`)
+          : err;
+      });
+      // Stop taking device data before the pipeline's last flush (stops run in reverse).
+      stops.push(() => mqtt.close());
+      mqttPort = mqtt.port;
+      transport = { deliver: (deviceId, message) => mqtt.sendCommand(deviceId, message.commandId, message) };
+      brokerListening = mqtt.listening;
+      metrics.devicesConnected.reset();
+      const connectedGauge = setInterval(() => {
+        for (const [kind, n] of Object.entries(mqtt.connections())) metrics.devicesConnected.set({ kind }, n);
+        metrics.queued.set(batcher.queued());
+      }, 1000);
+      connectedGauge.unref();
+      stops.push(() => clearInterval(connectedGauge));
+    }
+    commands = new CommandService(pool, transport);
+
+    // HTTP
     registerProblemHandler(http);
     // Route schemas are the API documentation: OpenAPI generated from them at /openapi.json.
     await http.register(fastifySwagger, {
-      openapi: { info: { title: 'City Hub API', version: '0.1.0', description: '数字城管 IoT and video hub' } },
+      openapi: {
+        info: { title: 'City Hub API', version: '0.1.0', description: '数字城管 IoT and video hub' },
+        components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+      },
     });
     http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
-    await http.register(healthRoutes, { pool, brokerListening: mqtt.listening });
+    http.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+    await http.register(healthRoutes, { pool, brokerListening: () => brokerListening() });
     await http.register(positionRoutes, { pool, features });
-    await http.register(webRoutes, { webDir: config.webDir ? path.resolve(config.webDir) : defaultWebDir() });
-    await http.listen({ host: config.httpHost, port: config.httpPort }).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'EADDRINUSE'
-        ? new Error(`HTTP_PORT ${config.httpPort} is already in use; set HTTP_PORT to a free port`)
-        : err;
+    await http.register(deviceRoutes, { registry, adminToken: token });
+    await http.register(commandRoutes, { commands, registry, adminToken: token });
+    await http.register(mediaRoutes, {
+      pool,
+      registry,
+      adminToken: token,
+      mediaDir: path.resolve(config.dataDir, 'media'),
+      maxBytes: config.mediaMaxMb * 1024 * 1024,
     });
+    await http.register(webRoutes, { webDir: config.webDir ? path.resolve(config.webDir) : defaultWebDir() });
+    await listen(config.httpPort, () => http.listen({ host: config.httpHost, port: config.httpPort }), 'HTTP_PORT');
     stops.push(() => http.close());
     const address = http.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
-    log.info({ httpPort, mqttPort: mqtt.port }, `hub ready: map at http://localhost:${httpPort}`);
-    return { httpPort, mqttPort: mqtt.port, databaseUrl, features, close };
+    log.info({ httpPort, mqttPort }, `hub ready: map at http://localhost:${httpPort}`);
+    return { httpPort, mqttPort, databaseUrl, adminToken: token, features, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # install-test-deps.sh — the system packages the test suite needs, from Debian's archive only:
-# Chromium (browser end-to-end tests, driven by playwright-core), CJK fonts (so Chinese labels render), and
+# Chromium (browser end-to-end tests, driven by playwright-core), CJK fonts (so Chinese labels render), Mosquitto
+# (external-broker tests and the benchmark baseline; started by the tests themselves, never as a service), and
 # PostgreSQL 15 + TimescaleDB (built from source by install-timescaledb.sh). Idempotent; run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "[install-test-deps] $*" >&2; }
 
-PACKAGES=(chromium fonts-noto-cjk)
+PACKAGES=(chromium fonts-noto-cjk mosquitto)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,6 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
       { tail -n 30 /tmp/install-test-deps-apt.log >&2; log "could not install: ${missing[*]}"; exit 1; }
   fi
   log "installed: ${missing[*]}"
+  # Debian may start Mosquitto as a system service on port 1883; the tests start their own on free ports.
+  if command -v service >/dev/null && pgrep -x mosquitto >/dev/null; then service mosquitto stop >/dev/null 2>&1 || true; fi
 else
   log "chromium and CJK fonts already installed"
 fi

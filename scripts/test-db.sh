@@ -5,7 +5,15 @@
 #                                    given), create database cityhub_test and
 #                                    print its URL as the only line on stdout
 #   scripts/test-db.sh url           print the running cluster's URL (exit 1 if none)
+#   scripts/test-db.sh pause         stop the server (pg_ctl stop -m fast) but keep
+#                                    its directory, data, url and port: a
+#                                    database outage for tests
+#   scripts/test-db.sh resume        start a paused cluster again on the same port,
+#                                    wait until it accepts connections, print its URL
 #   scripts/test-db.sh stop          stop the cluster and delete its directory
+#
+# While paused, `url` exits 1 (nothing is running), `stop` deletes the cluster
+# and `start` starts over with a fresh one.
 #
 # The cluster lives in ${TEST_DB_DIR:-/tmp/cityhub-test-db}: pgdata/ (the
 # cluster, owned by postgres), the Unix socket, postgres.log, and the files
@@ -171,9 +179,48 @@ cmd_url() {
   fi
 }
 
+# Stop the server, keeping everything needed to resume it.
+cmd_pause() {
+  [[ -f "$PGDATA_DIR/PG_VERSION" && -f "$BASE/port" && -f "$BASE/url" ]] ||
+    die "no test database in $BASE to pause (run start first)"
+  if pid_alive; then
+    log "pausing the cluster in $BASE (port $(cat "$BASE/port"))"
+    as_owner "$PG_BIN/pg_ctl" stop -D "$PGDATA_DIR" -m fast -w -t 60 >&2 || die "pg_ctl stop failed"
+  else
+    log "the cluster in $BASE is not running (already paused?)"
+  fi
+}
+
+# Start a paused cluster again on its port and wait until it accepts connections.
+cmd_resume() {
+  [[ -f "$PGDATA_DIR/PG_VERSION" && -f "$BASE/port" && -f "$BASE/url" ]] ||
+    die "no paused test database in $BASE (run start first)"
+  local port
+  port="$(cat "$BASE/port")"
+  if is_running; then
+    log "the cluster in $BASE is already running"
+  else
+    log "resuming PostgreSQL on 127.0.0.1:$port"
+    # pg_ctl appends to the log: it keeps the history of the outage.
+    as_owner "$PG_BIN/pg_ctl" start -D "$PGDATA_DIR" -l "$BASE/postgres.log" -w -t 60 >&2 || {
+      tail -n 30 "$BASE/postgres.log" >&2 || true
+      die "PostgreSQL did not start again on port $port (is the port taken now?)"
+    }
+  fi
+  for _ in $(seq 60); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres && break
+    sleep 0.5
+  done
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres || die "PostgreSQL is not accepting connections on port $port"
+  log "ready: $(cat "$BASE/url")"
+  cat "$BASE/url"
+}
+
 case "${1:-}" in
   start) shift; cmd_start "${1:-}" ;;
   stop) cmd_stop ;;
   url) cmd_url ;;
-  *) echo "usage: $0 start [PORT] | stop | url" >&2; exit 2 ;;
+  pause) cmd_pause ;;
+  resume) cmd_resume ;;
+  *) echo "usage: $0 start [PORT] | stop | url | pause | resume" >&2; exit 2 ;;
 esac

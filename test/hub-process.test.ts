@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/database.js';
-import { spawnHub, waitHealthy } from './support/hub-process.js';
-import { freePort } from './support/wait.js';
+import { connectDevice, provisionDevice } from './support/devices.js';
+import { DEMO_MAIN, spawnHub, spawnProcess, waitHealthy } from './support/hub-process.js';
+import { freePort, waitFor } from './support/wait.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -25,7 +25,10 @@ describe('the embedded default (no DATABASE_URL)', () => {
       MQTT_PORT: String(await freePort()),
       HTTP_HOST: '127.0.0.1',
       MQTT_HOST: '127.0.0.1',
+      ADMIN_TOKEN: 'embedded-admin-token-0123456789',
     };
+    // Two days ago, within the retention window whatever today is.
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
     const first = spawnHub(env);
     try {
       await waitHealthy(Number(env.HTTP_PORT), first, 120_000);
@@ -33,8 +36,12 @@ describe('the embedded default (no DATABASE_URL)', () => {
       const health = await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}/healthz`)).json();
       expect(health).toEqual({ status: 'ok', checks: { database: 'ok', broker: 'ok' } });
 
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { reconnectPeriod: 0 });
-      const times = ['2026-01-05T00:00:10Z', '2026-01-05T00:00:50Z', '2026-01-05T00:01:10Z'];
+      const provisioned = await provisionDevice(`http://127.0.0.1:${env.HTTP_PORT}`, env.ADMIN_TOKEN, {
+        id: 'veh-emb',
+        kind: 'vehicle',
+      });
+      const client = await connectDevice(`mqtt://127.0.0.1:${env.MQTT_PORT}`, provisioned);
+      const times = [`${day}T00:00:10Z`, `${day}T00:00:50Z`, `${day}T00:01:10Z`];
       for (const [i, time] of times.entries()) {
         await client.publishAsync(
           'devices/veh-emb/position',
@@ -46,10 +53,10 @@ describe('the embedded default (no DATABASE_URL)', () => {
       // Without TimescaleDB the bucketed track uses date_bin, with the same buckets as time_bucket.
       const track = (await (
         await fetch(
-          `http://127.0.0.1:${env.HTTP_PORT}/api/devices/veh-emb/track?from=2026-01-05T00:00:00Z&to=2026-01-05T01:00:00Z&bucketS=60`,
+          `http://127.0.0.1:${env.HTTP_PORT}/api/devices/veh-emb/track?from=${day}T00:00:00Z&to=${day}T01:00:00Z&bucketS=60`,
         )
       ).json()) as { properties: { times: string[] } };
-      expect(track.properties.times).toEqual(['2026-01-05T00:00:50.000Z', '2026-01-05T00:01:10.000Z']);
+      expect(track.properties.times).toEqual([`${day}T00:00:50.000Z`, `${day}T00:01:10.000Z`]);
     } finally {
       expect(await first.stop()).toBe(0);
     }
@@ -61,12 +68,47 @@ describe('the embedded default (no DATABASE_URL)', () => {
         features: { properties: { deviceId: string; time: string } }[];
       };
       expect(latest.features.map((f) => f.properties)).toContainEqual(
-        expect.objectContaining({ deviceId: 'veh-emb', time: '2026-01-05T00:01:10.000Z' }),
+        expect.objectContaining({ deviceId: 'veh-emb', time: `${day}T00:01:10.000Z` }),
       );
     } finally {
       expect(await second.stop()).toBe(0);
     }
   }, 240_000);
+});
+
+describe('the demo (npm run demo)', () => {
+  it('starts the hub on its embedded default and simulated vehicles appear on the map API', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cityhub-demo-'));
+    dirs.push(dataDir);
+    const httpPort = await freePort();
+    const demo = spawnProcess(DEMO_MAIN, {
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      HTTP_PORT: String(httpPort),
+      MQTT_PORT: String(await freePort()),
+      HTTP_HOST: '127.0.0.1',
+      MQTT_HOST: '127.0.0.1',
+      SIM_VEHICLES: '5',
+      SIM_INTERVAL_MS: '500',
+    });
+    try {
+      const ids = await waitFor(
+        'five vehicles on the map',
+        async () => {
+          if (demo.proc.exitCode !== null) throw new Error(`demo exited:\n${demo.output()}`);
+          const res = await fetch(`http://127.0.0.1:${httpPort}/api/positions/latest`).catch(() => null);
+          if (!res?.ok) return null;
+          const body = (await res.json()) as { features: { properties: { deviceId: string } }[] };
+          return body.features.length === 5 ? body.features.map((f) => f.properties.deviceId) : null;
+        },
+        120_000,
+        500,
+      );
+      expect(ids).toEqual(['veh-001', 'veh-002', 'veh-003', 'veh-004', 'veh-005']);
+    } finally {
+      expect(await demo.stop()).toBe(0);
+    }
+  }, 180_000);
 });
 
 describe('start-up errors name the setting to fix', () => {

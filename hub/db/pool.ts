@@ -5,7 +5,15 @@ import type { Logger } from 'pino';
 export type Pool = pg.Pool;
 
 export function createPool(url: string, log: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'cityhub' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    application_name: 'cityhub',
+    // A database that stops answering (a network drop) must fail writes in bounded time, so the ingest path falls
+    // back to the local spool instead of holding every device's acknowledgement indefinitely.
+    connectionTimeoutMillis: 5000,
+    query_timeout: 20_000,
+  });
   // A connection lost while idle in the pool (pool 'error') or while checked out (client 'error', emitted besides
   // failing the client's queries) must not crash the process: the queries fail, the caller handles that, and the
   // pool opens a new connection next time.
@@ -14,6 +22,22 @@ export function createPool(url: string, log: Logger): pg.Pool {
     client.on('error', (err) => log.warn({ err: err.message }, 'database connection lost')),
   );
   return pool;
+}
+
+/** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 export interface DatabaseFeatures {

@@ -52,3 +52,42 @@ describe('Batcher', () => {
     await expect(b.add(8)).rejects.toThrow('closed');
   });
 });
+
+describe('Batcher ordering and backpressure', () => {
+  it('writes batches one at a time, in arrival order, and counts what is not yet durable', async () => {
+    const written: number[][] = [];
+    let active = 0;
+    let maxActive = 0;
+    const b = new Batcher<number>({
+      maxRows: 2,
+      maxWaitMs: 5,
+      sink: async (batch) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 10));
+        written.push(batch);
+        active--;
+      },
+    });
+    const all = b.addMany([1, 2, 3, 4, 5]);
+    expect(b.queued()).toBe(5);
+    await all;
+    expect(written).toEqual([[1, 2], [3, 4], [5]]);
+    expect(maxActive).toBe(1);
+    expect(b.queued()).toBe(0);
+  });
+
+  it('lets a caller wait until the queue is below a limit', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<number>({ maxRows: 10, maxWaitMs: 1, sink: () => gate });
+    const pending = b.addMany([1, 2, 3]);
+    let below = false;
+    const waiting = b.whenQueuedBelow(2).then(() => (below = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(below).toBe(false);
+    release();
+    await Promise.all([pending, waiting]);
+    expect(below).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 // Write batching (批量写入): items are gathered and handed to a sink as one batch when the batch is full or its oldest
-// item has waited long enough. Each add() resolves only when the sink has made its batch durable, so a protocol layer
-// can acknowledge the device after — never before — the data is safe.
+// item has waited long enough. Batches are written one at a time, in order, by a single writer, so what is durable is
+// always a prefix of what arrived. add() resolves only when the sink has made the item's batch durable, so a protocol
+// layer can acknowledge the device after — never before — the data is safe.
 
 export interface BatcherOptions<T> {
   maxRows: number;
@@ -9,48 +10,107 @@ export interface BatcherOptions<T> {
   sink: (batch: T[]) => Promise<void>;
 }
 
-interface Pending<T> {
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Batch<T> {
   items: T[];
-  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+  waiters: Waiter[];
 }
 
 export class Batcher<T> {
-  private pending: Pending<T> = { items: [], waiters: [] };
+  /** Full batches waiting for the writer, oldest first; the last one may still be filling. */
+  private readonly batches: Batch<T>[] = [];
+  private filling: Batch<T> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private inFlight = new Set<Promise<void>>();
+  private writing: Promise<void> | null = null;
+  private queuedItems = 0;
+  private readonly drainWaiters: { limit: number; resolve: () => void }[] = [];
   private closed = false;
 
   constructor(private readonly options: BatcherOptions<T>) {}
 
+  /** Items accepted but not yet durable. */
+  queued(): number {
+    return this.queuedItems;
+  }
+
   add(item: T): Promise<void> {
+    return this.addMany([item]);
+  }
+
+  /** Adds items in order; resolves when all of them are durable (rejects if any batch holding them failed). */
+  addMany(items: readonly T[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('batcher is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.pending.items.push(item);
-      this.pending.waiters.push({ resolve, reject });
-      if (this.pending.items.length >= this.options.maxRows) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
-    });
+    if (items.length === 0) return Promise.resolve();
+    const touched: Batch<T>[] = [];
+    for (const item of items) {
+      if (!this.filling) {
+        this.filling = { items: [], waiters: [] };
+        this.timer = setTimeout(() => this.seal(), this.options.maxWaitMs);
+      }
+      this.filling.items.push(item);
+      this.queuedItems++;
+      if (touched[touched.length - 1] !== this.filling) touched.push(this.filling);
+      if (this.filling.items.length >= this.options.maxRows) this.seal();
+    }
+    // The writer goes in order, so the last batch being durable means all earlier ones are; but an earlier one
+    // failing must fail this add too, hence one waiter per batch touched.
+    return Promise.all(
+      touched.map((batch) => new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))),
+    ).then(() => undefined);
   }
 
-  /** Hands the current batch to the sink now. */
+  /** Resolves once fewer than `limit` items are waiting to be durable (for backpressure). */
+  whenQueuedBelow(limit: number): Promise<void> {
+    if (this.queuedItems < limit) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ limit, resolve }));
+  }
+
+  /** Hands the batch being filled to the writer now. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    if (batch.items.length === 0) return;
-    this.pending = { items: [], waiters: [] };
-    const done = this.options.sink(batch.items).then(
-      () => batch.waiters.forEach((w) => w.resolve()),
-      (err: unknown) => batch.waiters.forEach((w) => w.reject(err)),
-    );
-    this.inFlight.add(done);
-    void done.finally(() => this.inFlight.delete(done));
+    this.seal();
   }
 
-  /** Flushes what is pending and waits for every batch in flight; add() is refused afterwards. */
+  /** Flushes what is pending and waits until everything is written; add() is refused afterwards. */
   async close(): Promise<void> {
     this.closed = true;
-    this.flush();
-    await Promise.all([...this.inFlight]);
+    this.seal();
+    while (this.writing) await this.writing;
+  }
+
+  private seal(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.filling) return;
+    this.batches.push(this.filling);
+    this.filling = null;
+    this.writing ??= this.writeAll();
+  }
+
+  private async writeAll(): Promise<void> {
+    for (let batch = this.batches.shift(); batch; batch = this.batches.shift()) {
+      try {
+        await this.options.sink(batch.items);
+        for (const w of batch.waiters) w.resolve();
+      } catch (err) {
+        for (const w of batch.waiters) w.reject(err);
+      }
+      this.queuedItems -= batch.items.length;
+      this.releaseDrainWaiters();
+    }
+    this.writing = null;
+  }
+
+  private releaseDrainWaiters(): void {
+    for (let i = this.drainWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.drainWaiters[i]!;
+      if (this.queuedItems < waiter.limit) {
+        this.drainWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
   }
 }

@@ -1,12 +1,17 @@
 // Browser end to end: the built hub serves the web app to headless Chromium; a position published over MQTT appears
 // on the MapLibre map as a rendered feature (snapshot), and then moves (live socket.io delta).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { spawnHub, waitHealthy, type HubProcess } from '../support/hub-process.js';
+import { connectDevice, provisionDevice } from '../support/devices.js';
 import { freePort } from '../support/wait.js';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
@@ -74,9 +79,15 @@ beforeAll(async () => {
     HTTP_HOST: '127.0.0.1',
     MQTT_PORT: String(mqttPort),
     MQTT_HOST: '127.0.0.1',
+    ADMIN_TOKEN,
+    DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cityhub-e2e-')),
   });
   await waitHealthy(httpPort, hub);
-  device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
+  const provisioned = await provisionDevice(`http://127.0.0.1:${httpPort}`, ADMIN_TOKEN, {
+    id: 'veh-e2e',
+    kind: 'vehicle',
+  });
+  device = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, provisioned);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
 export const HUB_MAIN = fileURLToPath(new URL('../../dist/hub/main.js', import.meta.url));
+export const DEMO_MAIN = fileURLToPath(new URL('../../dist/devices/demo.js', import.meta.url));
 
 export interface HubProcess {
   proc: ChildProcess;
@@ -15,9 +16,14 @@ export interface HubProcess {
 }
 
 export function spawnHub(env: Record<string, string>): HubProcess {
-  if (!existsSync(HUB_MAIN)) throw new Error(`${HUB_MAIN} is missing: run \`npm run build\` before the tests`);
+  return spawnProcess(HUB_MAIN, env);
+}
+
+/** Runs a built entry point (the hub, the demo) with only the given environment (and PATH). */
+export function spawnProcess(main: string, env: Record<string, string>): HubProcess {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` before the tests`);
   let output = '';
-  const proc = spawn(process.execPath, [HUB_MAIN], {
+  const proc = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -36,14 +42,21 @@ export function spawnHub(env: Record<string, string>): HubProcess {
 }
 
 export async function waitHealthy(httpPort: number, hub: HubProcess, timeoutMs = 90_000): Promise<void> {
-  await waitFor(
-    `the hub to be healthy on port ${httpPort}`,
-    async () => {
-      if (hub.proc.exitCode !== null) throw new Error(`hub exited with ${hub.proc.exitCode}:\n${hub.output()}`);
-      const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => null);
-      return res?.ok ?? false;
-    },
-    timeoutMs,
-    200,
-  );
+  // Fail at once, with the hub's output, if it exits instead of becoming healthy.
+  const exited = hub.exited.then((code) => {
+    throw new Error(`hub exited with ${code}:\n${hub.output()}`);
+  });
+  exited.catch(() => undefined); // a later, normal exit is not an error here
+  await Promise.race([
+    exited,
+    waitFor(
+      `the hub to be healthy on port ${httpPort}`,
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => null);
+        return res?.ok ?? false;
+      },
+      timeoutMs,
+      200,
+    ),
+  ]);
 }

@@ -1,0 +1,76 @@
+// Metrics (监控指标) in Prometheus format at GET /metrics: what came in, what was stored or refused and why, how
+// batches and commits behave, the spool, connected devices, and the process itself (event-loop lag, memory).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  return {
+    registry,
+    messagesIn: new Counter({
+      name: 'cityhub_observations_received_total',
+      help: 'Observations accepted for storage, by type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    stored: new Counter({
+      name: 'cityhub_observations_stored_total',
+      help: 'Observations committed to the database, by type (replays from the spool included)',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'cityhub_messages_rejected_total',
+      help: 'Device messages refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'cityhub_mqtt_auth_failures_total',
+      help: 'Refused MQTT logins, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    shed: new Counter({
+      name: 'cityhub_qos0_shed_total',
+      help: 'QoS 0 observations dropped because the hub was overloaded',
+      registers: [registry],
+    }),
+    batchRows: new Histogram({
+      name: 'cityhub_batch_rows',
+      help: 'Observations per write batch',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers: [registry],
+    }),
+    commitSeconds: new Histogram({
+      name: 'cityhub_batch_commit_seconds',
+      help: 'Time to make one batch durable (database commit or spool fsync)',
+      labelNames: ['target'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    spoolBytes: new Gauge({
+      name: 'cityhub_spool_bytes',
+      help: 'Bytes waiting in the local spool for the database',
+      registers: [registry],
+    }),
+    spoolRecords: new Gauge({
+      name: 'cityhub_spool_batches',
+      help: 'Batches waiting in the local spool for the database',
+      registers: [registry],
+    }),
+    queued: new Gauge({
+      name: 'cityhub_ingest_queued',
+      help: 'Observations accepted but not yet durable',
+      registers: [registry],
+    }),
+    devicesConnected: new Gauge({
+      name: 'cityhub_mqtt_connected',
+      help: 'Connected MQTT clients, by device kind (and service)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+  };
+}

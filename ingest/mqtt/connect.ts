@@ -1,0 +1,88 @@
+// CONNECT handling (设备接入鉴权): username = device id, password = its credential; internal services log in as
+// `svc:{name}`. Refusals are counted and logged with the client address, and each address that keeps failing waits
+// longer before it may try again.
+import type { AuthenticateError, Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { Principal } from './acl.js';
+import type { AuthThrottle } from './auth-throttle.js';
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'bad_credentials' | 'disabled' };
+
+export type AuthFailure = 'bad_credentials' | 'disabled' | 'throttled' | 'client_id_mismatch' | 'no_username' | 'error';
+
+export interface ConnectDeps {
+  authenticate(username: string, password: string): Promise<AuthResult>;
+  throttle: AuthThrottle;
+  log: Logger;
+  now: () => number;
+  principals: WeakMap<Client, Principal>;
+  onFailure?(reason: AuthFailure, address: string): void;
+}
+
+/** CONNACK return codes of MQTT 3.1.1. */
+const IDENTIFIER_REJECTED = 2;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export const SERVICE_PREFIX = 'svc:';
+
+function refusal(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export function remoteAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: string };
+  return conn.remoteAddress ?? 'unknown';
+}
+
+export function makeAuthenticate(deps: ConnectDeps) {
+  return (
+    client: Client,
+    username: Readonly<string | undefined>,
+    password: Readonly<Buffer | undefined>,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void => {
+    const address = remoteAddress(client);
+    const refuse = (reason: AuthFailure, returnCode: number, message: string) => {
+      deps.onFailure?.(reason, address);
+      if (reason !== 'throttled') deps.throttle.failure(address, deps.now());
+      deps.log.warn({ clientId: client.id, username, address, reason }, 'MQTT connection refused');
+      done(refusal(returnCode, message), false);
+    };
+    const waitMs = deps.throttle.retryAfterMs(address, deps.now());
+    if (waitMs > 0)
+      return refuse('throttled', NOT_AUTHORIZED, `too many failed logins; retry in ${Math.ceil(waitMs / 1000)} s`);
+    if (!username) return refuse('no_username', BAD_USERNAME_OR_PASSWORD, 'username (the device id) is required');
+
+    deps.authenticate(username, password?.toString('utf8') ?? '').then(
+      (result) => {
+        if (!result.ok) {
+          return result.reason === 'disabled'
+            ? refuse('disabled', NOT_AUTHORIZED, 'device is disabled')
+            : refuse('bad_credentials', BAD_USERNAME_OR_PASSWORD, 'bad username or password');
+        }
+        const p = result.principal;
+        // Session take-over protection: aedes disconnects an existing client when another connects with its client
+        // id, so a device may only use its own id, and services only ids of their own namespace.
+        const idOk = p.type === 'device' ? client.id === p.id : client.id.startsWith(`${SERVICE_PREFIX}${p.name}`);
+        if (!idOk) {
+          return refuse(
+            'client_id_mismatch',
+            IDENTIFIER_REJECTED,
+            p.type === 'device'
+              ? `client id must equal the device id "${p.id}"`
+              : `client id must start with "${SERVICE_PREFIX}${p.name}"`,
+          );
+        }
+        deps.throttle.success(address);
+        deps.principals.set(client, p);
+        done(null, true);
+      },
+      (err: unknown) => {
+        deps.log.error({ err, clientId: client.id, address }, 'authentication failed with an error');
+        deps.onFailure?.('error', address);
+        done(refusal(3, 'server unavailable'), false);
+      },
+    );
+  };
+}
