@@ -25,6 +25,7 @@ export interface HubConfig {
   deviceRatePerS: number;
   deviceRateBurst: number;
   ingestMaxQueued: number;
+  ingestWriters: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -168,6 +169,13 @@ const settings = [
     default: '50',
     parse: integer(1, 5000),
     doc: '…or when its oldest position has waited this long (ms).',
+  },
+  {
+    key: 'ingestWriters',
+    env: 'INGEST_WRITERS',
+    default: '2',
+    parse: integer(1, 8),
+    doc: 'Batches written to the database at the same time (one fills while another commits).',
   },
   {
     key: 'maxFutureSkewS',

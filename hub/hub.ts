@@ -36,7 +36,7 @@ import { mediaRoutes } from './http/media.js';
 import { positionRoutes } from './http/positions.js';
 import { registerProblemHandler } from './http/problem.js';
 import { webRoutes } from './http/web.js';
-import { LIVE_NAMESPACE, LivePush } from './live/positions.js';
+import { LIVE_NAMESPACE, LivePush } from './live/push.js';
 import { createMetrics } from './metrics.js';
 import { latestPositions } from './positions/store.js';
 import { DurableWriter, deadLetterPath } from './storage/durable-writer.js';
@@ -154,6 +154,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     const batcher = new Batcher<Observation>({
       maxRows: config.ingestBatchMaxRows,
       maxWaitMs: config.ingestBatchMaxMs,
+      writers: config.ingestWriters,
       sink: (batch) => writer.write(batch),
     });
     stops.push(() => batcher.close());

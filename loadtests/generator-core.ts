@@ -1,6 +1,7 @@
 // The pure parts of the MQTT load generator (负载生成器): simulated movement and position payloads, rate scheduling,
 // command-line parsing. No sockets or timers here, so all of it is unit-tested (loadtests/generator.test.ts).
 import { parseArgs } from 'node:util';
+import { hashString, seededRandom } from '../devices/vehicle.js';
 
 // ───────────────────────────── payloads ─────────────────────────────
 
@@ -10,27 +11,8 @@ const M_PER_DEG_LAT = 111_320;
 /** Beyond this distance from the centre a device turns back towards it. */
 const WANDER_RADIUS_M = 4000;
 
-/** Deterministic PRNG (mulberry32): same seed, same sequence. Returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** FNV-1a, to derive a per-device seed from its id. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+// The same seeded randomness as the simulators (devices/ is a client library loadtests may share).
+export { hashString, seededRandom };
 
 export interface Fix {
   timeMs: number;
@@ -122,6 +104,15 @@ export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function topicFor(template: string, id: string): string {
   return template.replaceAll('{id}', id);
+}
+
+/** The subscription that matches every device's topic: `{id}` levels become `+` (or `#` if {id} is part of a level). */
+export function subscriptionFor(template: string): string {
+  const levels = template.split('/');
+  if (levels.every((level) => level === '{id}' || !level.includes('{id}'))) {
+    return levels.map((level) => (level === '{id}' ? '+' : level)).join('/');
+  }
+  return '#';
 }
 
 // ───────────────────────────── scheduling ─────────────────────────────

@@ -21,6 +21,7 @@ import {
   positionPayload,
   rampOrder,
   rateBetween,
+  subscriptionFor,
   topicFor,
   totalRateFromInterval,
   valueAt,
@@ -100,6 +101,9 @@ describe('position payloads', () => {
     expect(deviceId('bench-', 123456)).toBe('bench-123456');
     expect(topicFor('devices/{id}/position', 'bench-00001')).toBe('devices/bench-00001/position');
     expect(benchDeviceIds('bench-', 1, 3)).toEqual(['bench-00001', 'bench-00002', 'bench-00003']);
+    expect(subscriptionFor('devices/{id}/position')).toBe('devices/+/position');
+    expect(subscriptionFor('devices/{id}/positions')).toBe('devices/+/positions');
+    expect(subscriptionFor('fleet/veh-{id}/gps')).toBe('#');
   });
 });
 

@@ -70,8 +70,13 @@ function newestPerDevice<T extends { deviceId: string; timeMs: number }>(items: 
     const seen = newest.get(item.deviceId);
     if (!seen || item.timeMs > seen.timeMs) newest.set(item.deviceId, item);
   }
-  return [...newest.values()];
+  return [...newest.values()].sort(byDeviceThenTime);
 }
+
+// Rows go in in one global order (device, then time): two batches written at once then take their row locks in the
+// same order and cannot deadlock each other.
+const byDeviceThenTime = (a: { deviceId: string; timeMs: number }, b: { deviceId: string; timeMs: number }) =>
+  a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.timeMs - b.timeMs;
 
 function split(batch: readonly Observation[]) {
   const positions: Position[] = [];
@@ -86,6 +91,10 @@ function split(batch: readonly Observation[]) {
     else if (o.type === 'report') reports.push(o);
     else acks.push(o);
   }
+  positions.sort(byDeviceThenTime);
+  telemetry.sort(byDeviceThenTime);
+  statuses.sort(byDeviceThenTime);
+  reports.sort(byDeviceThenTime);
   return { positions, telemetry, statuses, reports, acks };
 }
 

@@ -91,3 +91,30 @@ describe('Batcher ordering and backpressure', () => {
     expect(below).toBe(true);
   });
 });
+
+describe('Batcher with two writers', () => {
+  it('writes two batches at once and still resolves each add with its own batch', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const written: number[][] = [];
+    const b = new Batcher<number>({
+      maxRows: 2,
+      maxWaitMs: 5,
+      writers: 2,
+      sink: async (batch) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 20));
+        written.push(batch);
+        active--;
+      },
+    });
+    await b.addMany([1, 2, 3, 4, 5, 6, 7]);
+    expect(maxActive).toBe(2);
+    expect(written.flat().sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Nothing is left behind when a batch is sealed just as a writer finishes.
+    await b.add(8);
+    expect(written.flat()).toContain(8);
+    expect(b.queued()).toBe(0);
+  });
+});

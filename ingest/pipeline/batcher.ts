@@ -1,13 +1,15 @@
 // Write batching (批量写入): items are gathered and handed to a sink as one batch when the batch is full or its oldest
-// item has waited long enough. Batches are written one at a time, in order, by a single writer, so what is durable is
-// always a prefix of what arrived. add() resolves only when the sink has made the item's batch durable, so a protocol
-// layer can acknowledge the device after — never before — the data is safe.
+// item has waited long enough. Batches are taken in arrival order by a small fixed number of writers (one by default;
+// two let one batch fill and parse while another commits). add() resolves only when the sink has made the item's
+// batch durable, so a protocol layer can acknowledge the device after — never before — the data is safe.
 
 export interface BatcherOptions<T> {
   maxRows: number;
   maxWaitMs: number;
   /** Makes one batch durable; must throw (reject) if any of it is not. */
   sink: (batch: T[]) => Promise<void>;
+  /** Batches written at the same time (default 1: strictly one after another). */
+  writers?: number;
 }
 
 interface Waiter {
@@ -25,7 +27,7 @@ export class Batcher<T> {
   private readonly batches: Batch<T>[] = [];
   private filling: Batch<T> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  private readonly writing = new Set<Promise<void>>();
   private queuedItems = 0;
   private readonly drainWaiters: { limit: number; resolve: () => void }[] = [];
   private closed = false;
@@ -56,8 +58,7 @@ export class Batcher<T> {
       if (touched[touched.length - 1] !== this.filling) touched.push(this.filling);
       if (this.filling.items.length >= this.options.maxRows) this.seal();
     }
-    // The writer goes in order, so the last batch being durable means all earlier ones are; but an earlier one
-    // failing must fail this add too, hence one waiter per batch touched.
+    // One waiter per batch touched: every one of them must be durable, and any failing fails this add.
     return Promise.all(
       touched.map((batch) => new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }))),
     ).then(() => undefined);
@@ -78,7 +79,7 @@ export class Batcher<T> {
   async close(): Promise<void> {
     this.closed = true;
     this.seal();
-    while (this.writing) await this.writing;
+    while (this.writing.size > 0) await Promise.all([...this.writing]);
   }
 
   private seal(): void {
@@ -87,9 +88,21 @@ export class Batcher<T> {
     if (!this.filling) return;
     this.batches.push(this.filling);
     this.filling = null;
-    this.writing ??= this.writeAll();
+    this.startWriters();
   }
 
+  private startWriters(): void {
+    while (this.batches.length > 0 && this.writing.size < (this.options.writers ?? 1)) {
+      const writer: Promise<void> = this.writeAll().finally(() => {
+        this.writing.delete(writer);
+        // A batch sealed while this writer was finishing (it still counted as running) must not be left behind.
+        this.startWriters();
+      });
+      this.writing.add(writer);
+    }
+  }
+
+  /** One writer: takes the oldest waiting batch until none is left. */
   private async writeAll(): Promise<void> {
     for (let batch = this.batches.shift(); batch; batch = this.batches.shift()) {
       try {
@@ -101,7 +114,6 @@ export class Batcher<T> {
       this.queuedItems -= batch.items.length;
       this.releaseDrainWaiters();
     }
-    this.writing = null;
   }
 
   private releaseDrainWaiters(): void {
