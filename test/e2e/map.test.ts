@@ -26,6 +26,7 @@ let httpPort: number;
 interface Rendered {
   deviceId: string;
   coordinates: [number, number];
+  offline: boolean;
 }
 
 /** The vehicles MapLibre has actually drawn, read from the page's map instance. */
@@ -43,6 +44,7 @@ function renderedVehicles(p: Page): Promise<Rendered[]> {
     return map.queryRenderedFeatures({ layers: ['vehicles'] }).map((f) => ({
       deviceId: String(f.properties?.deviceId),
       coordinates: f.geometry.coordinates,
+      offline: f.properties?.offline === true,
     }));
   });
 }
@@ -105,7 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await device?.endAsync();
+  await device?.endAsync(true);
   await hub?.stop();
   await db?.drop();
 });
@@ -129,7 +131,25 @@ describe('the supervision map', () => {
     await page.waitForTimeout(500);
     await waitForVehicle('veh-e2e', 117.023, 36.665);
 
+    expect((await waitForVehicle('veh-e2e', 117.023, 36.665)).offline).toBe(false);
+
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('map.png', ARTIFACTS).pathname });
+  });
+
+  it('marks a device that dropped off as offline, where it was last seen', async () => {
+    // An abrupt drop (no DISCONNECT): the broker notices and the hub pushes an offline status.
+    device.stream.destroy();
+    const deadline = Date.now() + 20_000;
+    let seen: Rendered[] = [];
+    while (Date.now() < deadline) {
+      seen = await renderedVehicles(page);
+      if (seen.some((v) => v.deviceId === 'veh-e2e' && v.offline)) break;
+      await page.waitForTimeout(100);
+    }
+    const vehicle = seen.find((v) => v.deviceId === 'veh-e2e');
+    expect(vehicle?.offline).toBe(true);
+    expect(vehicle?.coordinates[0]).toBeCloseTo(117.023, 4);
+    await page.screenshot({ path: new URL('map-offline.png', ARTIFACTS).pathname });
   });
 });

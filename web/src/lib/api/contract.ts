@@ -20,7 +20,23 @@ export interface VehicleProperties {
   time: string;
   speedKmh: number | null;
   course: number | null;
+  /** No fix for longer than STALE_AFTER_MS: the marker shows where the device was, not where it is. */
+  stale?: boolean;
+  /** The hub reported the device offline (disconnected, last will, or its own offline status). */
+  offline?: boolean;
 }
+
+/** A device silent this long is drawn as stale. */
+export const STALE_AFTER_MS = 5 * 60_000;
+
+/** One entry of the socket.io `status` event: a device's connection or health state. */
+export interface DeviceStatusDelta {
+  deviceId: string;
+  state: 'online' | 'offline' | 'sleeping' | 'fault';
+  timeMs: number;
+}
+
+const STATES = new Set(['online', 'offline', 'sleeping', 'fault']);
 
 /** Feature ids are the deviceId, matching the `vehicles` source's promoteId. */
 export type VehicleFeature = Feature<Point, VehicleProperties> & { id: string };
@@ -91,6 +107,21 @@ export function parsePositionsEvent(payload: unknown): VehiclePosition[] {
   return positions;
 }
 
+/** Validates a `status` event payload, dropping malformed entries. */
+export function parseStatusEvent(payload: unknown): DeviceStatusDelta[] {
+  if (!isRecord(payload) || !Array.isArray(payload.statuses)) return [];
+  const entries: unknown[] = payload.statuses;
+  const statuses: DeviceStatusDelta[] = [];
+  for (const entry of entries) {
+    if (!isRecord(entry) || typeof entry.deviceId !== 'string' || typeof entry.time !== 'string') continue;
+    if (typeof entry.state !== 'string' || !STATES.has(entry.state)) continue;
+    const timeMs = Date.parse(entry.time);
+    if (Number.isNaN(timeMs)) continue;
+    statuses.push({ deviceId: entry.deviceId, state: entry.state as DeviceStatusDelta['state'], timeMs });
+  }
+  return statuses;
+}
+
 /** Validates one Point feature of the latest-positions snapshot. */
 export function parseSnapshotFeature(value: unknown): VehiclePosition | null {
   if (!isRecord(value) || value.type !== 'Feature') return null;
@@ -119,14 +150,25 @@ export function parseSnapshot(body: unknown): VehiclePosition[] {
 }
 
 /** Converts store entries into the FeatureCollection the map's `vehicles` source renders. */
-export function toFeatureCollection(positions: Iterable<VehiclePosition>): VehicleFeatureCollection {
+export function toFeatureCollection(
+  positions: Iterable<VehiclePosition>,
+  nowMs = Date.now(),
+  offline: ReadonlySet<string> = new Set(),
+): VehicleFeatureCollection {
   const features: VehicleFeature[] = [];
   for (const p of positions) {
     features.push({
       type: 'Feature',
       id: p.deviceId,
       geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-      properties: { deviceId: p.deviceId, time: p.time, speedKmh: p.speedKmh, course: p.course },
+      properties: {
+        deviceId: p.deviceId,
+        time: p.time,
+        speedKmh: p.speedKmh,
+        course: p.course,
+        stale: nowMs - p.timeMs > STALE_AFTER_MS,
+        offline: offline.has(p.deviceId),
+      },
     });
   }
   return { type: 'FeatureCollection', features };

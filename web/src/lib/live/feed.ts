@@ -1,12 +1,13 @@
 // socket.io client for the hub's `/live` namespace: fetches a snapshot on every (re)connect and streams deltas into the store.
 import { io, type Socket } from 'socket.io-client';
 import { fetchLatestPositions } from '$lib/api/client';
-import { parsePositionsEvent } from '$lib/api/contract';
+import { parsePositionsEvent, parseStatusEvent } from '$lib/api/contract';
 import type { LivePositions } from './positions.svelte';
 
 interface ServerToClientEvents {
   // Typed as unknown on purpose: the payload comes off the wire and is validated before it touches the store.
   positions: (payload: unknown) => void;
+  status: (payload: unknown) => void;
 }
 
 type ClientToServerEvents = Record<string, never>;
@@ -70,6 +71,11 @@ export function startLiveFeed(store: LivePositions): () => void {
   socket.on('positions', (payload) => {
     const positions = parsePositionsEvent(payload);
     if (positions.length > 0) store.applyDeltas(positions);
+  });
+
+  socket.on('status', (payload) => {
+    const statuses = parseStatusEvent(payload);
+    if (statuses.length > 0) store.applyStatuses(statuses);
   });
 
   socket.on('disconnect', (reason) => {

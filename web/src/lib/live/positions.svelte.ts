@@ -1,6 +1,7 @@
 // The live positions store: latest position per device from hub snapshots and socket.io deltas, exposed via runes.
-import type { VehiclePosition } from '$lib/api/contract';
+import type { DeviceStatusDelta, VehiclePosition } from '$lib/api/contract';
 import { PositionIndex } from './position-index';
+import { StatusIndex } from './status-index';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
@@ -18,6 +19,17 @@ export class LivePositions {
   snapshotsApplied = $state(0);
 
   #index = new PositionIndex();
+  #statuses = new StatusIndex();
+
+  /** Device ids the hub last reported offline. */
+  offlineDevices(): ReadonlySet<string> {
+    return this.#statuses.offline;
+  }
+
+  /** Applies status deltas; an older report never overrides a newer one. */
+  applyStatuses(statuses: readonly DeviceStatusDelta[]): void {
+    if (this.#statuses.apply(statuses)) this.#commit();
+  }
 
   get(deviceId: string): VehiclePosition | undefined {
     return this.#index.get(deviceId);
