@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { startJt808Terminals, terminalPhone, type Jt808Terminals } from './jt808-terminal.js';
 import { startVehicleSimulator, vehicleDeviceId, type VehicleSimulator } from './simulator.js';
 
 const log = pino({ base: { service: 'cityhub-demo' } });
@@ -12,6 +13,9 @@ const httpPort = Number(process.env.HTTP_PORT || 8080);
 const mqttPort = Number(process.env.MQTT_PORT || 1883);
 const vehicles = Number(process.env.SIM_VEHICLES || 12);
 const intervalMs = Number(process.env.SIM_INTERVAL_MS || 2000);
+const jt808Port = Number(process.env.JT808_PORT || 6808);
+const jt808Vehicles = Number(process.env.SIM_JT808_VEHICLES ?? 4);
+const JT808_PHONE_PREFIX = '0139';
 
 // The demo registers its vehicles through the admin API like an operator would, so it needs the admin token: the
 // one given, or one made up for this run.
@@ -20,10 +24,12 @@ const hubMain = fileURLToPath(new URL('../hub/main.js', import.meta.url));
 const hub = spawn(process.execPath, [hubMain], { stdio: 'inherit', env: { ...process.env, ADMIN_TOKEN: adminToken } });
 let stopping = false;
 let simulator: VehicleSimulator | undefined = undefined;
+let trucks: Jt808Terminals | undefined = undefined;
 hub.on('exit', (code, signal) => {
   if (!stopping) {
     log.error({ code, signal }, 'the hub exited; stopping the demo');
     void simulator?.stop();
+    void trucks?.stop();
     process.exit(code ?? 1);
   }
 });
@@ -32,7 +38,7 @@ hub.on('exit', (code, signal) => {
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  await simulator?.stop();
+  await Promise.all([simulator?.stop(), trucks?.stop()]);
   if (hub.exitCode !== null || hub.signalCode !== null) process.exit(0);
   hub.once('exit', () => process.exit(0));
   hub.kill('SIGTERM');
@@ -64,11 +70,29 @@ try {
   process.exit(1);
 }
 
-/** Registers the simulated vehicles (or, when a previous run did, issues them new credentials). */
+/**
+ * Registers the simulated vehicles (or, when a previous run did, issues them new credentials): MQTT vehicles, and
+ * muck trucks with JT/T 808 terminals, known to the hub by their terminal phone numbers.
+ */
 async function provisionVehicles(): Promise<Record<string, string>> {
   const api = `http://127.0.0.1:${httpPort}/api/devices`;
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   const credentials: Record<string, string> = {};
+  for (let n = 1; n <= jt808Vehicles; n++) {
+    const id = `truck-${String(n).padStart(3, '0')}`;
+    const res = await fetch(api, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        id,
+        kind: 'vehicle',
+        name: `演示渣土车 ${id}`,
+        attributes: { jt808Phone: terminalPhone(JT808_PHONE_PREFIX, n) },
+        expectedIntervalS: Math.ceil((intervalMs * 3) / 1000),
+      }),
+    });
+    if (!res.ok && res.status !== 409) throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
+  }
   for (let i = 0; i < vehicles; i++) {
     const id = vehicleDeviceId('veh-', i);
     let res = await fetch(api, {
@@ -109,8 +133,19 @@ simulator = startVehicleSimulator({
   deviceIdPrefix: 'veh-',
   logger: log,
 });
+if (jt808Vehicles > 0) {
+  trucks = startJt808Terminals({
+    host: '127.0.0.1',
+    port: jt808Port,
+    count: jt808Vehicles,
+    intervalMs,
+    phonePrefix: JT808_PHONE_PREFIX,
+    logger: log,
+    seed: 808,
+  });
+}
 log.info(
   // A token made up for this run is shown so the admin API can be tried; one given in ADMIN_TOKEN is not echoed.
-  { vehicles, intervalMs, adminToken: process.env.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken },
+  { vehicles, jt808Vehicles, intervalMs, adminToken: process.env.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken },
   `demo running: open http://localhost:${httpPort}`,
 );

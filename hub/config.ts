@@ -7,6 +7,8 @@ export interface HubConfig {
   httpPort: number;
   mqttHost: string;
   mqttPort: number;
+  jt808Host: string;
+  jt808Port: number;
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -121,6 +123,20 @@ const settings = [
   { key: 'httpHost', env: 'HTTP_HOST', default: '0.0.0.0', parse: text, doc: 'Address the HTTP server listens on.' },
   { key: 'mqttPort', env: 'MQTT_PORT', default: '1883', parse: port, doc: 'Port of the built-in MQTT broker (TCP).' },
   { key: 'mqttHost', env: 'MQTT_HOST', default: '0.0.0.0', parse: text, doc: 'Address the MQTT broker listens on.' },
+  {
+    key: 'jt808Port',
+    env: 'JT808_PORT',
+    default: '6808',
+    parse: port,
+    doc: 'Port of the JT/T 808 gateway for BeiDou/GPS vehicle terminals (TCP).',
+  },
+  {
+    key: 'jt808Host',
+    env: 'JT808_HOST',
+    default: '0.0.0.0',
+    parse: text,
+    doc: 'Address the JT/T 808 gateway listens on.',
+  },
   {
     key: 'databaseUrl',
     env: 'DATABASE_URL',

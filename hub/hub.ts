@@ -14,6 +14,8 @@ import type { AuthResult } from '../ingest/mqtt/connect.js';
 import { SERVICE_PREFIX } from '../ingest/mqtt/connect.js';
 import { PortInUseError, startMqttIngest } from '../ingest/mqtt/broker.js';
 import { startExternalConsumer } from '../ingest/mqtt/external.js';
+import { startJt808Gateway } from '../ingest/jt808/gateway.js';
+import { TerminalRegistry } from './jt808/terminals.js';
 import type { Observation } from '../ingest/observation.js';
 import { DeviceRateLimiter } from '../ingest/pipeline/admission.js';
 import { Batcher } from '../ingest/pipeline/batcher.js';
@@ -43,6 +45,7 @@ import { DurableWriter, deadLetterPath } from './storage/durable-writer.js';
 
 export interface RunningHub {
   httpPort: number;
+  jt808Port: number;
   /** The built-in broker's port; null in external broker mode. */
   mqttPort: number | null;
   databaseUrl: string;
@@ -253,7 +256,74 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       connectedGauge.unref();
       stops.push(() => clearInterval(connectedGauge));
     }
-    commands = new CommandService(pool, transport);
+    // BeiDou/GPS vehicle terminals over JT/T 808: the same pipeline as MQTT positions.
+    const terminals = new TerminalRegistry(pool);
+    const limits = { maxFutureSkewMs: config.maxFutureSkewS * 1000, maxAgeMs: config.retentionDays * 86_400_000 };
+    const jt808 = await startJt808Gateway({
+      host: config.jt808Host,
+      port: config.jt808Port,
+      log: log.child({ part: 'jt808' }),
+      limits,
+      sinks: {
+        register: async (phone, info) => {
+          const result = await terminals.register(phone, info);
+          return result.ok ? { ok: true, authCode: result.authCode } : result;
+        },
+        authenticate: async (phone, authCode) => {
+          const device = await terminals.authenticate(phone, authCode);
+          if (!device) return null;
+          kinds.set(device.deviceId, device.kind);
+          void commands
+            ?.deliverPending(device.deviceId)
+            .catch((err: unknown) => log.warn({ err, deviceId: device.deviceId }, 'pending commands not delivered'));
+          return device.deviceId;
+        },
+        accept: (observations) => accept(observations, 1),
+        ack: (deviceId, _serial, _msgId, result, extra) => {
+          if (!extra.commandId) return;
+          const status = result === 0 ? 'ok' : result === 3 ? 'unsupported' : 'failed';
+          void accept(
+            [
+              {
+                type: 'ack',
+                deviceId,
+                commandId: extra.commandId,
+                timeMs: Date.now(),
+                status,
+                message: `JT/T 808 result ${result}`,
+                result: {},
+              },
+            ],
+            1,
+          ).catch((err: unknown) => log.warn({ err, deviceId }, 'command acknowledgement not stored'));
+        },
+        rejected: (_deviceId, reason) => metrics.rejected.inc({ reason }),
+        badFrame: (reason) => metrics.jt808BadFrames.inc({ reason }),
+      },
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EADDRINUSE'
+        ? new Error(`JT808_PORT ${config.jt808Port} is already in use; set JT808_PORT to a free port`)
+        : err;
+    });
+    stops.splice(stops.length - 1, 0, () => jt808.close());
+    const jt808Gauge = setInterval(() => {
+      const c = jt808.connections();
+      metrics.jt808Connections.set({ state: 'open' }, c.total);
+      metrics.jt808Connections.set({ state: 'authenticated' }, c.authenticated);
+    }, 1000);
+    jt808Gauge.unref();
+    stops.push(() => clearInterval(jt808Gauge));
+    // A command goes to a terminal over JT/T 808 when it is connected there and the protocol has the command.
+    const mqttTransport = transport;
+    commands = new CommandService(pool, {
+      deliver: async (deviceId, message) => {
+        if (message.kind === 'set_report_interval') {
+          const seconds = Number(message.params.intervalS);
+          if (await jt808.sendSetReportInterval(deviceId, seconds, message.commandId)) return true;
+        }
+        return mqttTransport.deliver(deviceId, message);
+      },
+    });
 
     // HTTP
     registerProblemHandler(http);
@@ -285,7 +355,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     const address = http.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
     log.info({ httpPort, mqttPort }, `hub ready: map at http://localhost:${httpPort}`);
-    return { httpPort, mqttPort, databaseUrl, adminToken: token, features, close };
+    return { httpPort, jt808Port: jt808.port, mqttPort, databaseUrl, adminToken: token, features, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -51,6 +51,18 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    jt808BadFrames: new Counter({
+      name: 'cityhub_jt808_bad_frames_total',
+      help: 'JT/T 808 frames dropped (bad check code, bad escape, oversize…), by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    jt808Connections: new Gauge({
+      name: 'cityhub_jt808_connections',
+      help: 'Open JT/T 808 terminal connections, and how many of them are authenticated',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
     spoolBytes: new Gauge({
       name: 'cityhub_spool_bytes',
       help: 'Bytes waiting in the local spool for the database',

@@ -26,6 +26,7 @@ describe('the embedded default (no DATABASE_URL)', () => {
       HTTP_HOST: '127.0.0.1',
       MQTT_HOST: '127.0.0.1',
       ADMIN_TOKEN: 'embedded-admin-token-0123456789',
+      JT808_PORT: String(await freePort()),
     };
     // Two days ago, within the retention window whatever today is.
     const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
@@ -89,22 +90,24 @@ describe('the demo (npm run demo)', () => {
       HTTP_HOST: '127.0.0.1',
       MQTT_HOST: '127.0.0.1',
       SIM_VEHICLES: '5',
+      SIM_JT808_VEHICLES: '2',
+      JT808_PORT: String(await freePort()),
       SIM_INTERVAL_MS: '500',
     });
     try {
       const ids = await waitFor(
-        'five vehicles on the map',
+        'five MQTT vehicles and two JT/T 808 trucks on the map',
         async () => {
           if (demo.proc.exitCode !== null) throw new Error(`demo exited:\n${demo.output()}`);
           const res = await fetch(`http://127.0.0.1:${httpPort}/api/positions/latest`).catch(() => null);
           if (!res?.ok) return null;
           const body = (await res.json()) as { features: { properties: { deviceId: string } }[] };
-          return body.features.length === 5 ? body.features.map((f) => f.properties.deviceId) : null;
+          return body.features.length === 7 ? body.features.map((f) => f.properties.deviceId) : null;
         },
         120_000,
         500,
       );
-      expect(ids).toEqual(['veh-001', 'veh-002', 'veh-003', 'veh-004', 'veh-005']);
+      expect(ids).toEqual(['truck-001', 'truck-002', 'veh-001', 'veh-002', 'veh-003', 'veh-004', 'veh-005']);
     } finally {
       expect(await demo.stop()).toBe(0);
     }
@@ -123,6 +126,7 @@ describe('start-up errors name the setting to fix', () => {
         MQTT_PORT: String(taken),
         MQTT_HOST: '127.0.0.1',
         HTTP_PORT: String(await freePort()),
+        JT808_PORT: String(await freePort()),
       });
       expect(await hub.exited).toBe(1);
       expect(hub.output()).toContain(`MQTT_PORT ${taken} is already in use`);

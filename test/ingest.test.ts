@@ -78,6 +78,7 @@ beforeAll(async () => {
     HTTP_HOST: '127.0.0.1',
     MQTT_PORT: '0',
     MQTT_HOST: '127.0.0.1',
+    JT808_PORT: '0',
     LIVE_PUSH_INTERVAL_MS: '50',
     DEVICE_RATE_PER_S: '5',
     DEVICE_RATE_BURST: '40',

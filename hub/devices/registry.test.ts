@@ -290,7 +290,7 @@ describe('last seen and staleness', () => {
 
 describe('list', () => {
   beforeAll(async () => {
-    await db.pool.query('TRUNCATE devices');
+    await db.pool.query('TRUNCATE devices CASCADE');
     const kinds = ['vehicle', 'collector', 'sensor', 'camera'] as const;
     const csv = ['id,kind,name,plate,staff_id,department,grid_codes,expected_interval_s'];
     for (let i = 0; i < 25; i++) {

@@ -24,7 +24,8 @@ export function spawnProcess(main: string, env: Record<string, string>): HubProc
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` before the tests`);
   let output = '';
   const proc = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // JT808_PORT 0 unless a test chooses one: several hubs may run at once and 6808 may be taken.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', JT808_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
