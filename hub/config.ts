@@ -9,6 +9,7 @@ export interface HubConfig {
   mqttPort: number;
   jt808Host: string;
   jt808Port: number;
+  jt808AutoProvision: boolean;
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -129,6 +130,16 @@ const settings = [
     default: '6808',
     parse: port,
     doc: 'Port of the JT/T 808 gateway for BeiDou/GPS vehicle terminals (TCP).',
+  },
+  {
+    key: 'jt808AutoProvision',
+    env: 'JT808_AUTO_PROVISION',
+    default: 'false',
+    parse: (raw, name) => {
+      if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false, got "${raw}"`);
+      return raw === 'true';
+    },
+    doc: 'Register unknown JT/T 808 terminals as new vehicles (`jt808-<phone>`) instead of refusing them.',
   },
   {
     key: 'jt808Host',

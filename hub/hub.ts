@@ -257,7 +257,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       stops.push(() => clearInterval(connectedGauge));
     }
     // BeiDou/GPS vehicle terminals over JT/T 808: the same pipeline as MQTT positions.
-    const terminals = new TerminalRegistry(pool);
+    const terminals = new TerminalRegistry(pool, { autoProvision: config.jt808AutoProvision });
     const limits = { maxFutureSkewMs: config.maxFutureSkewS * 1000, maxAgeMs: config.retentionDays * 86_400_000 };
     const jt808 = await startJt808Gateway({
       host: config.jt808Host,

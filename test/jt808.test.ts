@@ -116,3 +116,54 @@ describe('JT/T 808 gateway in the hub', () => {
     expect(metrics).toMatch(/cityhub_jt808_connections\{state="authenticated"\} 2/);
   }, 90_000);
 });
+
+describe('JT/T 808 auto-provisioning (JT808_AUTO_PROVISION=true)', () => {
+  it('registers an unknown terminal as a new vehicle and stores its positions', async () => {
+    const other = await createTestDatabase();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cityhub-jt808-auto-'));
+    const autoHub = await startHub(
+      loadConfig({
+        DATABASE_URL: other.url,
+        DATA_DIR: dir,
+        ADMIN_TOKEN,
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        MQTT_PORT: '0',
+        MQTT_HOST: '127.0.0.1',
+        JT808_PORT: '0',
+        JT808_HOST: '127.0.0.1',
+        JT808_AUTO_PROVISION: 'true',
+      }),
+      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    );
+    const fleet = startJt808Terminals({
+      host: '127.0.0.1',
+      port: autoHub.jt808Port,
+      count: 1,
+      intervalMs: 200,
+      phonePrefix: '0177',
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const deviceId = `jt808-${terminalPhone('0177', 1)}`;
+      await waitFor(
+        'positions from the new terminal',
+        async () =>
+          Number(
+            (await other.pool.query(`SELECT count(*) AS n FROM positions WHERE device_id = $1`, [deviceId])).rows[0].n,
+          ) > 0,
+        20_000,
+      );
+      const { rows } = await other.pool.query(`SELECT kind, attributes FROM devices WHERE id = $1`, [deviceId]);
+      expect(rows[0]).toMatchObject({
+        kind: 'vehicle',
+        attributes: { jt808Phone: terminalPhone('0177', 1), autoProvisioned: true },
+      });
+    } finally {
+      await fleet.stop();
+      await autoHub.close();
+      await other.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

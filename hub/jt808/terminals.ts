@@ -11,10 +11,21 @@ export interface TerminalDevice {
   kind: string;
 }
 
-export class TerminalRegistry {
-  constructor(private readonly pool: pg.Pool) {}
+export interface TerminalRegistryOptions {
+  /**
+   * Register unknown terminals as new vehicle devices (`jt808-<phone>`) instead of refusing them — for a fleet being
+   * rolled out; off by default so only devices an operator registered can report.
+   */
+  autoProvision: boolean;
+}
 
-  /** 0x0100: a known, enabled device gets a fresh auth code; anything else is refused (no auto-provisioning yet). */
+export class TerminalRegistry {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: TerminalRegistryOptions = { autoProvision: false },
+  ) {}
+
+  /** 0x0100: a known (or, when enabled, auto-provisioned) enabled device gets a fresh auth code; else refused. */
   async register(
     phone: string,
     info: RegistrationInfo,
@@ -23,7 +34,8 @@ export class TerminalRegistry {
       `SELECT id, kind, enabled FROM devices WHERE attributes ->> 'jt808Phone' = $1`,
       [phone],
     );
-    const device = rows[0];
+    let device = rows[0];
+    if (!device && this.options.autoProvision) device = await this.provision(phone, info);
     if (!device || !device.enabled) return { ok: false, result: 'no_terminal' };
     // Printable ASCII: terminals store it as a string and send it back in 0x0102.
     const authCode = randomBytes(12).toString('hex');
@@ -44,6 +56,29 @@ export class TerminalRegistry {
       ],
     );
     return { ok: true, authCode, device: { deviceId: device.id, kind: device.kind } };
+  }
+
+  private async provision(
+    phone: string,
+    info: RegistrationInfo,
+  ): Promise<{ id: string; kind: string; enabled: boolean } | undefined> {
+    // No credential: such a device reports over JT/T 808 only. The hash is of random bytes nobody keeps, so an MQTT
+    // login with this id can never succeed until an operator rotates the credential.
+    const unusable = `unusable$${randomBytes(32).toString('hex')}`;
+    const { rows } = await this.pool.query<{ id: string; kind: string; enabled: boolean }>(
+      `INSERT INTO devices (id, kind, name, plate, attributes, credential_hash)
+       VALUES ($1, 'vehicle', $2, $3, jsonb_build_object('jt808Phone', $4::text, 'autoProvisioned', true), $5)
+       ON CONFLICT DO NOTHING
+       RETURNING id, kind, enabled`,
+      [
+        `jt808-${phone}`,
+        info.plate ? `车载终端 ${info.plate}` : `车载终端 ${phone}`,
+        info.plate ?? null,
+        phone,
+        unusable,
+      ],
+    );
+    return rows[0];
   }
 
   /** 0x0102: the device a terminal files its data under, when its auth code is right and the device enabled. */
