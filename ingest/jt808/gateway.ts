@@ -143,6 +143,16 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
     if (s.unauthenticated >= maxUnauthenticated) closeSession(s, 'not authenticated');
   };
 
+  /** A message of this connection is waiting to be handled or answered; too many pause reading the socket. */
+  const hold = (s: Jt808Session): void => {
+    s.queued++;
+    if (s.queued >= maxQueued) s.socket.pause();
+  };
+  const release = (s: Jt808Session): void => {
+    s.queued--;
+    if (s.queued < maxQueued && s.socket.isPaused() && !s.closed) s.socket.resume();
+  };
+
   const handleReports = async (s: Jt808Session, header: Header, body: Body): Promise<void> => {
     const deviceId = s.deviceId;
     if (deviceId === null) return refuseUnauthenticated(s, header, 'jt808 report before authentication');
@@ -169,16 +179,20 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
       await reply(s, header, REPLY_RESULT.badMessage);
       return;
     }
-    if (valid.length > 0) {
-      try {
-        await sinks.accept(valid);
-      } catch (err) {
-        log.error({ deviceId, err, count: valid.length }, 'jt808 positions not stored; terminal told to resend');
-        await reply(s, header, REPLY_RESULT.failed);
-        return;
-      }
-    }
-    await reply(s, header, REPLY_RESULT.ok);
+    // The report's reply waits for durability, but the next frames of this connection need not: terminals with a
+    // window of unanswered reports keep several in the pipeline (each reply carries its own serial). The report
+    // counts as queued until answered, so a flooding terminal still has its reading paused.
+    hold(s);
+    void (valid.length > 0 ? sinks.accept(valid) : Promise.resolve())
+      .then(
+        () => reply(s, header, REPLY_RESULT.ok),
+        (err: unknown) => {
+          log.error({ deviceId, err, count: valid.length }, 'jt808 positions not stored; terminal told to resend');
+          return reply(s, header, REPLY_RESULT.failed);
+        },
+      )
+      .catch((err: unknown) => log.error({ remote: s.remote, err }, 'jt808 reply failed'))
+      .finally(() => release(s));
   };
 
   const handleMessage = async (s: Jt808Session, header: Header, body: Body): Promise<void> => {
@@ -328,16 +342,12 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
       s.badInRow = 0;
       s.skippedAtLastGood = s.framer.skippedBytes;
       s.idle?.refresh();
-      s.queued++;
-      if (s.queued >= maxQueued) s.socket.pause();
+      hold(s);
       const message = frame.message;
       s.chain = s.chain
         .then(() => (s.closed ? undefined : handleFrame(s, message)))
         .catch((err: unknown) => log.error({ remote: s.remote, err }, 'jt808 message handling failed'))
-        .finally(() => {
-          s.queued--;
-          if (s.queued < maxQueued && s.socket.isPaused() && !s.closed) s.socket.resume();
-        });
+        .finally(() => release(s));
     }
     if (s.framer.skippedBytes - s.skippedAtLastGood > maxGarbageBytes) closeSession(s, 'garbage only');
   };
