@@ -24,20 +24,10 @@ import { decodePacket, type Terminal } from '../ingest/jt808/header.js';
 import { encodeLocation } from '../ingest/jt808/location.js';
 import { JINAN_OLD_TOWN_ROUTES, type VehicleRoute } from './routes/jinan-old-town.js';
 import { hashString, seededRandom, SimulatedVehicle, type PositionFix } from './vehicle.js';
+import { MSG } from '../ingest/jt808/decode.js';
 
-const ID = {
-  terminalReply: 0x0001,
-  heartbeat: 0x0002,
-  register: 0x0100,
-  authenticate: 0x0102,
-  parameterReply: 0x0104,
-  location: 0x0200,
-  locationBatch: 0x0704,
-  platformReply: 0x8001,
-  registerReply: 0x8100,
-  setParameters: 0x8103,
-  queryParameters: 0x8104,
-} as const;
+// Message ids from the codec's own table, so the simulator and the gateway cannot disagree on them.
+const ID = MSG;
 const REPORT_INTERVAL_PARAM = 0x0029;
 const HEARTBEAT_PARAM = 0x0001;
 /** 0x0704 items per batch: 2 + 28 bytes each keeps a batch inside one package (body ≤ 1023 bytes). */

@@ -52,6 +52,7 @@ import {
   readParentPid,
 } from './procfs.js';
 import { ProvisioningError, benchDeviceIds, provisionDevices } from './provision.js';
+import { delay, exited, freePort, repoRoot, stopAllChildren, stopChild, track, waitForHealth } from './processes.js';
 
 // ───────────────────────────── targets ─────────────────────────────
 
@@ -144,16 +145,6 @@ interface BenchArgs {
   mosquitto: string;
   out: string;
   label?: string;
-}
-
-/** The repository root: the nearest folder above this file with a package.json (works from loadtests/ and dist/). */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
 }
 
 function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs | 'help' {
@@ -251,8 +242,6 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
 
 // ───────────────────────────── child processes ─────────────────────────────
 
-const children = new Set<ChildProcess>();
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => process.stderr.write(line + '\n');
 
 /** How to run a sibling TypeScript file: through tsx when this file itself runs as .ts, plain node from dist/. */
@@ -261,43 +250,6 @@ function siblingCommand(name: string): string[] {
   const ext = path.extname(self);
   const file = path.join(path.dirname(self), `${name}${ext}`);
   return ext === '.ts' ? ['--import', import.meta.resolve('tsx'), file] : [file];
-}
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (exited(child)) return;
-  const gone = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!exited(child)) child.kill('SIGKILL');
-  }, graceMs);
-  await gone;
-  clearTimeout(timer);
-}
-
-async function stopAllChildren(): Promise<void> {
-  await Promise.all([...children].map((c) => stopChild(c, 5000)));
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitForTcp(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
@@ -632,23 +584,6 @@ interface StartedHub {
   adminToken: string;
   logFile: string;
   dataDir: string;
-}
-
-async function waitForHealth(httpUrl: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (child && exited(child)) throw new Error(`the hub exited (status ${child.exitCode}) during start-up`);
-    try {
-      const response = await fetch(new URL('/healthz', httpUrl), { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return;
-      last = `${response.status} ${(await response.text()).slice(0, 200)}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await delay(250);
-  }
-  throw new Error(`the hub was not healthy within ${timeoutMs / 1000} s (last: ${last})`);
 }
 
 async function startHub(args: BenchArgs, logDir: string, stamp: string): Promise<StartedHub> {

@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +28,7 @@ import {
   readParentPid,
 } from './procfs.js';
 import { ProvisioningError, parseImportResponse } from './provision.js';
+import { delay, freePort, repoRoot, stopAllChildren, stopChild, track, waitForHealth } from './processes.js';
 
 export const TARGET_POSITIONS_PER_S = 10_000;
 
@@ -100,15 +100,6 @@ interface Args {
   dbPollMs: number;
   out: string;
   label?: string;
-}
-
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
 }
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
@@ -197,55 +188,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
 
 // ───────────────────────────── processes ─────────────────────────────
 
-const children = new Set<ChildProcess>();
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (line: string) => process.stderr.write(line + '\n');
-const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (exited(child)) return;
-  const gone = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!exited(child)) child.kill('SIGKILL');
-  }, graceMs);
-  await gone;
-  clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForHealth(httpUrl: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (child && exited(child)) throw new Error(`the hub exited (status ${child.exitCode}) during start-up`);
-    try {
-      const response = await fetch(new URL('/healthz', httpUrl), { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return;
-      last = `${response.status} ${(await response.text()).slice(0, 200)}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await delay(250);
-  }
-  throw new Error(`the hub was not healthy within ${timeoutMs / 1000} s (last: ${last})`);
-}
 
 interface Hub {
   child?: ChildProcess;
@@ -460,7 +403,7 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       say(`${signal}: stopping the processes this run started`);
-      void Promise.all([...children].map((c) => stopChild(c, 5000))).then(() => process.exit(130));
+      void stopAllChildren().then(() => process.exit(130));
     });
   }
 
@@ -633,7 +576,7 @@ async function main(): Promise<number> {
     await db.end().catch(() => undefined);
     if (hub?.child) await stopChild(hub.child, 15_000);
     if (hub?.dataDir) rmSync(hub.dataDir, { recursive: true, force: true });
-    await Promise.all([...children].map((c) => stopChild(c, 5000)));
+    await stopAllChildren();
   }
 }
 
