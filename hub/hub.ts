@@ -38,7 +38,7 @@ import { mediaRoutes } from './http/media.js';
 import { positionRoutes } from './http/positions.js';
 import { registerProblemHandler } from './http/problem.js';
 import { webRoutes } from './http/web.js';
-import { LIVE_NAMESPACE, LivePush } from './live/push.js';
+import { LIVE_NAMESPACE, LivePush, type LiveStatusDto } from './live/push.js';
 import { createMetrics } from './metrics.js';
 import { latestPositions } from './positions/store.js';
 import { DurableWriter, deadLetterPath } from './storage/durable-writer.js';
@@ -121,18 +121,32 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     stops.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
       kindOf: (id) => kinds.get(id),
-      snapshot: async () => ({
-        positions: (await latestPositions(pool)).map((p) => ({
-          deviceId: p.deviceId,
-          kind: kinds.get(p.deviceId),
-          time: new Date(p.timeMs).toISOString(),
-          lat: p.lat,
-          lon: p.lon,
-          speedKmh: p.speedKmh,
-          course: p.course,
-        })),
-        statuses: [],
-      }),
+      snapshot: async () => {
+        const latest = await latestPositions(pool);
+        return {
+          positions: latest.map((p) => ({
+            deviceId: p.deviceId,
+            kind: kinds.get(p.deviceId),
+            time: new Date(p.timeMs).toISOString(),
+            lat: p.lat,
+            lon: p.lon,
+            speedKmh: p.speedKmh,
+            course: p.course,
+          })),
+          statuses: latest.flatMap((p) =>
+            p.state === null || p.stateTimeMs === null
+              ? []
+              : [
+                  {
+                    deviceId: p.deviceId,
+                    kind: kinds.get(p.deviceId),
+                    state: p.state as LiveStatusDto['state'],
+                    time: new Date(p.stateTimeMs).toISOString(),
+                  },
+                ],
+          ),
+        };
+      },
     });
     stops.push(() => live.stop());
 

@@ -259,7 +259,14 @@ describe('MQTT position ingest', () => {
     expect(body.type).toBe('FeatureCollection');
     const d = body.features.find((f) => f.properties.deviceId === 'veh-d');
     expect(d?.geometry.coordinates).toEqual([117.03, 36.67]);
-    expect(d?.properties).toEqual({ deviceId: 'veh-d', time: at(20), speedKmh: null, course: null });
+    expect(d?.properties).toEqual({
+      deviceId: 'veh-d',
+      time: at(20),
+      speedKmh: null,
+      course: null,
+      state: 'online',
+      stateTime: expect.any(String),
+    });
   });
 
   it('stores a store-and-forward batch with its original times', async () => {

@@ -29,6 +29,8 @@ const pointFeature = {
         time: { type: 'string', format: 'date-time' },
         speedKmh: nullableNumber,
         course: nullableNumber,
+        state: { type: ['string', 'null'], description: 'online, offline, sleeping or fault; null: never reported' },
+        stateTime: { type: ['string', 'null'], format: 'date-time' },
       },
     },
   },
@@ -63,6 +65,8 @@ export async function positionRoutes(app: FastifyInstance, deps: PositionsDeps):
             time: new Date(p.timeMs).toISOString(),
             speedKmh: p.speedKmh,
             course: p.course,
+            state: p.state,
+            stateTime: p.stateTimeMs === null ? null : new Date(p.stateTimeMs).toISOString(),
           },
         })),
       };

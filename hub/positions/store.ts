@@ -9,6 +9,9 @@ export interface LatestPosition {
   lon: number;
   speedKmh: number | null;
   course: number | null;
+  /** The device's last known state (online, offline, sleeping, fault) and when it was reported; null if never. */
+  state: string | null;
+  stateTimeMs: number | null;
 }
 
 export async function latestPositions(pool: pg.Pool): Promise<LatestPosition[]> {
@@ -19,7 +22,12 @@ export async function latestPositions(pool: pg.Pool): Promise<LatestPosition[]> 
     lon: number;
     speed_kmh: number | null;
     course: number | null;
-  }>('SELECT device_id, time, lat, lon, speed_kmh, course FROM latest_positions ORDER BY device_id');
+    state: string | null;
+    state_time: Date | null;
+  }>(
+    `SELECT l.device_id, l.time, l.lat, l.lon, l.speed_kmh, l.course, s.state, s.time AS state_time
+     FROM latest_positions l LEFT JOIN device_state s USING (device_id) ORDER BY l.device_id`,
+  );
   return rows.map((r) => ({
     deviceId: r.device_id,
     timeMs: r.time.getTime(),
@@ -27,6 +35,8 @@ export async function latestPositions(pool: pg.Pool): Promise<LatestPosition[]> 
     lon: r.lon,
     speedKmh: r.speed_kmh,
     course: r.course,
+    state: r.state,
+    stateTimeMs: r.state_time?.getTime() ?? null,
   }));
 }
 

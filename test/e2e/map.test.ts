@@ -151,5 +151,11 @@ describe('the supervision map', () => {
     expect(vehicle?.offline).toBe(true);
     expect(vehicle?.coordinates[0]).toBeCloseTo(117.023, 4);
     await page.screenshot({ path: new URL('map-offline.png', ARTIFACTS).pathname });
+
+    // A fresh page learns the state from the snapshot, not only from live deltas.
+    await page.reload();
+    await page.waitForSelector('body[data-map-ready="true"]', { timeout: 30_000 });
+    const reloaded = await waitForVehicle('veh-e2e', 117.023, 36.665);
+    expect(reloaded.offline).toBe(true);
   });
 });

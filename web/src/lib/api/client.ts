@@ -1,10 +1,15 @@
 // HTTP client for the hub's REST API (same origin; proxied to the hub by Vite in development).
-import { parseSnapshot, type VehiclePosition } from './contract';
+import { parseSnapshot, parseSnapshotStatuses, type DeviceStatusDelta, type VehiclePosition } from './contract';
 
 export const LATEST_POSITIONS_URL = '/api/positions/latest';
 
-/** Fetches the latest known position of every device. Rejects on network/HTTP errors or a malformed envelope. */
-export async function fetchLatestPositions(signal?: AbortSignal): Promise<VehiclePosition[]> {
+/**
+ * Fetches the latest known position (and state) of every device. Rejects on network/HTTP errors or a malformed
+ * envelope.
+ */
+export async function fetchLatestPositions(
+  signal?: AbortSignal,
+): Promise<{ positions: VehiclePosition[]; statuses: DeviceStatusDelta[] }> {
   const response = await fetch(LATEST_POSITIONS_URL, {
     signal,
     // A cached snapshot would be older than the deltas already applied, defeating the point of re-fetching on reconnect.
@@ -14,5 +19,6 @@ export async function fetchLatestPositions(signal?: AbortSignal): Promise<Vehicl
   if (!response.ok) {
     throw new Error(`GET ${LATEST_POSITIONS_URL} failed: ${response.status} ${response.statusText}`);
   }
-  return parseSnapshot(await response.json());
+  const body: unknown = await response.json();
+  return { positions: parseSnapshot(body), statuses: parseSnapshotStatuses(body) };
 }

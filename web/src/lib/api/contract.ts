@@ -149,6 +149,18 @@ export function parseSnapshot(body: unknown): VehiclePosition[] {
   return positions;
 }
 
+/** The device states carried by the snapshot's features (`state`, `stateTime`), for the offline markers. */
+export function parseSnapshotStatuses(body: unknown): DeviceStatusDelta[] {
+  if (!isRecord(body) || !Array.isArray(body.features)) return [];
+  const features: unknown[] = body.features;
+  const statuses = features.map((f) =>
+    isRecord(f) && isRecord(f.properties)
+      ? { deviceId: f.properties.deviceId, state: f.properties.state, time: f.properties.stateTime }
+      : null,
+  );
+  return parseStatusEvent({ statuses });
+}
+
 /** Converts store entries into the FeatureCollection the map's `vehicles` source renders. */
 export function toFeatureCollection(
   positions: Iterable<VehiclePosition>,

@@ -49,9 +49,10 @@ export function startLiveFeed(store: LivePositions): () => void {
     let delay = SNAPSHOT_RETRY_MIN_MS;
     while (!request.signal.aborted) {
       try {
-        const positions = await fetchLatestPositions(request.signal);
+        const { positions, statuses } = await fetchLatestPositions(request.signal);
         if (request.signal.aborted) return;
         store.applySnapshot(positions);
+        store.applyStatuses(statuses);
         return;
       } catch (error) {
         if (request.signal.aborted) return;
