@@ -39,7 +39,7 @@ import { positionRoutes } from './http/positions.js';
 import { registerProblemHandler } from './http/problem.js';
 import { webRoutes } from './http/web.js';
 import { LIVE_NAMESPACE, LivePush, type LiveStatusDto } from './live/push.js';
-import { createMetrics } from './metrics.js';
+import { countByType, createMetrics } from './metrics.js';
 import { latestPositions } from './positions/store.js';
 import { DurableWriter, deadLetterPath } from './storage/durable-writer.js';
 
@@ -183,10 +183,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     });
     const rateLimiter = new DeviceRateLimiter(config.deviceRatePerS, config.deviceRateBurst);
     const accept = (observations: Observation[], qos: 0 | 1 | 2) => {
-      for (const o of observations) {
-        metrics.messagesIn.inc({ type: o.type });
-        lastSeen.note(o.deviceId);
-      }
+      countByType(metrics.messagesIn, observations);
+      for (const o of observations) lastSeen.note(o.deviceId);
       metrics.queued.set(batcher.queued());
       return pipeline.accept(observations, qos);
     };

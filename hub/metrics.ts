@@ -4,6 +4,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** Adds a batch to a per-type counter with one increment per type, not one per observation (a batch holds 1,000). */
+export function countByType(counter: Counter<'type'>, observations: readonly { type: string }[]): void {
+  const counts = new Map<string, number>();
+  for (const o of observations) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
+  for (const [type, n] of counts) counter.inc({ type }, n);
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });

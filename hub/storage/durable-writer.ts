@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Observation } from '../../ingest/observation.js';
 import type { Spool } from '../../ingest/pipeline/spool.js';
-import type { Metrics } from '../metrics.js';
+import { countByType, type Metrics } from '../metrics.js';
 import { writeObservations } from './observations.js';
 
 /** Errors that mean "the database is not reachable now", as opposed to "this batch is wrong". */
@@ -109,9 +109,7 @@ export class DurableWriter {
   }
 
   private stored(batch: Observation[]): void {
-    const counts = new Map<string, number>();
-    for (const o of batch) counts.set(o.type, (counts.get(o.type) ?? 0) + 1);
-    for (const [type, n] of counts) this.deps.metrics.stored.inc({ type }, n);
+    countByType(this.deps.metrics.stored, batch);
     this.deps.committed(batch);
   }
 
