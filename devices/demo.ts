@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { setUpDemoCity } from './demo-city.js';
 import { startJt808Terminals, terminalPhone, type Jt808Terminals } from './jt808-terminal.js';
 import { startVehicleSimulator, vehicleDeviceId, type VehicleSimulator } from './simulator.js';
 
@@ -120,8 +121,10 @@ if (stopping) await new Promise(() => undefined);
 let credentials: Record<string, string>;
 try {
   credentials = await provisionVehicles();
+  // One password for every demo user, new each run (printed in the log): the demo's data directory outlives the run.
+  await setUpDemoCity(`http://127.0.0.1:${httpPort}`, adminToken, `demo-${randomBytes(6).toString('hex')}`, log);
 } catch (err) {
-  log.error({ err: (err as Error).message }, 'could not register the demo vehicles');
+  log.error({ err: (err as Error).message }, 'could not set up the demo');
   await stop();
   throw err;
 }

@@ -29,6 +29,13 @@ export interface HubConfig {
   deviceRateBurst: number;
   ingestMaxQueued: number;
   ingestWriters: number;
+  notifyWebhookUrl: string | undefined;
+  notifyWebhookSecret: string | undefined;
+  open311ApiKeys: ReadonlyMap<string, string>;
+  open311RequireKey: boolean;
+  sessionIdleHours: number;
+  sessionMaxDays: number;
+  trustProxy: boolean;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -106,6 +113,41 @@ function secret(minLength: number): Parser<string> {
     if (raw.length < minLength) throw new Error(`${name} must be at least ${minLength} characters`);
     return raw;
   };
+}
+
+function httpUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL like https://sms-gateway.example.gov.cn/notify, got "${redact(raw)}"`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol)) throw new Error(`${name} must start with http:// or https://`);
+  return raw;
+}
+
+function boolean(raw: string, name: string): boolean {
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/** `name:key,name:key` → key → name; keys of at least 16 characters, names unique. */
+function apiKeys(raw: string, name: string): ReadonlyMap<string, string> {
+  const map = new Map<string, string>();
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const m = /^([A-Za-z0-9_-]{1,40}):(\S{16,})$/.exec(entry);
+    if (!m)
+      throw new Error(
+        `${name} must be a list like hotline-12319:<key of 16+ characters>, got "${entry.split(':')[0]}:…"`,
+      );
+    if ([...map.values()].includes(m[1]!)) throw new Error(`${name} names ${m[1]} twice`);
+    map.set(m[2]!, m[1]!);
+  }
+  return map;
 }
 
 function redact(raw: string): string {
@@ -283,6 +325,55 @@ const settings = [
     default: '50000',
     parse: integer(100, 10_000_000),
     doc: 'Observations waiting to be durable beyond which QoS 0 is shed and QoS 1 acknowledgements are held.',
+  },
+  {
+    key: 'notifyWebhookUrl',
+    env: 'NOTIFY_WEBHOOK_URL',
+    default: undefined,
+    parse: httpUrl,
+    doc: "Message gateway (e.g. the city's SMS platform) to which complainant notifications (art.49) are POSTed as JSON; unset: they wait in the outbox (`GET /api/notifications`).",
+  },
+  {
+    key: 'notifyWebhookSecret',
+    env: 'NOTIFY_WEBHOOK_SECRET',
+    default: undefined,
+    parse: secret(16),
+    doc: 'Key for the `x-cityhub-signature: sha256=<HMAC of the body>` header on notification webhooks.',
+  },
+  {
+    key: 'open311ApiKeys',
+    env: 'OPEN311_API_KEYS',
+    default: '',
+    parse: apiKeys,
+    doc: 'Open311 api_keys as `name:key,…` (e.g. `hotline-12319:…`); a request with a key is recorded under its name.',
+  },
+  {
+    key: 'open311RequireKey',
+    env: 'OPEN311_REQUIRE_KEY',
+    default: 'false',
+    parse: boolean,
+    doc: 'Refuse Open311 requests without an api_key (no anonymous public reports; those are rate-limited per address).',
+  },
+  {
+    key: 'sessionIdleHours',
+    env: 'SESSION_IDLE_HOURS',
+    default: '12',
+    parse: integer(1, 720),
+    doc: 'A login session unused this long expires…',
+  },
+  {
+    key: 'sessionMaxDays',
+    env: 'SESSION_MAX_DAYS',
+    default: '7',
+    parse: integer(1, 365),
+    doc: '…and every session expires this long after login.',
+  },
+  {
+    key: 'trustProxy',
+    env: 'TRUST_PROXY',
+    default: 'false',
+    parse: boolean,
+    doc: 'Behind a reverse proxy: take the client address from `X-Forwarded-For` (login and Open311 rate limits are per address).',
   },
 ] as const satisfies readonly Setting<keyof HubConfig>[];
 

@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { Server as SocketServer } from 'socket.io';
@@ -22,6 +23,7 @@ import { Batcher } from '../ingest/pipeline/batcher.js';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { JumpDetector } from '../ingest/pipeline/plausibility.js';
 import { Spool } from '../ingest/pipeline/spool.js';
+import { startCaseLoop, toLiveCase } from './case-loop.js';
 import { CommandService, type CommandTransport } from './commands/commands.js';
 import type { HubConfig } from './config.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
@@ -114,13 +116,20 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     // Live push (needs the HTTP server, which listens last)
     const http = Fastify({
       loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
+      trustProxy: config.trustProxy,
       // Map clients poll; per-request lines would drown the device log. Errors are still logged.
       logController: new LogController({ disableRequestLogging: true }),
     });
     const io = new SocketServer(http.server, { path: '/socket.io', serveClient: false });
     stops.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
+
+    // The case loop: catalogue, grid, calendar, users, cases, notifications (its routes are registered below)
+    const caseLoop = await startCaseLoop({ pool, http, config, adminToken: token, log: log.child({ part: 'cases' }) });
+    stops.push(() => caseLoop.close());
+
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
       kindOf: (id) => kinds.get(id),
+      caseSnapshot: () => caseLoop.openCases(),
       snapshot: async () => {
         const latest = await latestPositions(pool);
         return {
@@ -149,6 +158,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       },
     });
     stops.push(() => live.stop());
+    caseLoop.service.onChange((change) => live.pushCase(toLiveCase(change)));
 
     // Ingest pipeline: plausibility → batch → durable write (database, or the spool while it is away)
     const spoolDir = path.resolve(config.dataDir, 'spool');
@@ -347,6 +357,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       },
     });
     http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+    // Browsable API documentation, served from the package's own assets (no CDN: city networks are often closed).
+    await http.register(fastifySwaggerUi, { routePrefix: '/docs' });
     http.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
@@ -357,10 +369,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     await http.register(mediaRoutes, {
       pool,
       registry,
-      adminToken: token,
+      auth: caseLoop.sessions,
       mediaDir: path.resolve(config.dataDir, 'media'),
       maxBytes: config.mediaMaxMb * 1024 * 1024,
     });
+    await caseLoop.registerRoutes();
     await http.register(webRoutes, { webDir: config.webDir ? path.resolve(config.webDir) : defaultWebDir() });
     await listen(config.httpPort, () => http.listen({ host: config.httpHost, port: config.httpPort }), 'HTTP_PORT');
     stops.push(() => http.close());

@@ -108,6 +108,27 @@ describe('the demo (npm run demo)', () => {
         500,
       );
       expect(ids).toEqual(['truck-001', 'truck-002', 'veh-001', 'veh-002', 'veh-003', 'veh-004', 'veh-005']);
+
+      // The demo city: its users log in with the password the log shows, and the collector's reports are open cases,
+      // geocoded into the demo grid and waiting for the acceptor.
+      const password = await waitFor(
+        'the demo city',
+        () => /"password":"(demo-[0-9a-f]{12})"/.exec(demo.output())?.[1],
+      );
+      const login = await fetch(`http://127.0.0.1:${httpPort}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'acceptor', password }),
+      });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const cases = (await (
+        await fetch(`http://127.0.0.1:${httpPort}/api/cases?state=reported`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json()) as { total: number; items: Array<{ area: { district: string } | null; source: string }> };
+      expect(cases.total).toBe(3);
+      expect(cases.items.map((c) => [c.source, c.area?.district])).toEqual(Array(3).fill(['collector', '370102']));
     } finally {
       expect(await demo.stop()).toBe(0);
     }

@@ -29,12 +29,23 @@ function deriveKey(secret: string, salt: Buffer, keyLength: number, options: Scr
   });
 }
 
-/** `scrypt$16384$8$1$<salt base64>$<hash base64>` of a credential; runs on the libuv thread pool (~40 ms of CPU). */
-export async function hashCredential(secret: string): Promise<string> {
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** `scrypt$N$r$p$<salt base64>$<hash base64>` of any secret with the given cost (user passwords use a dearer one). */
+export async function hashSecret(secret: string, params: ScryptParams): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const { N, r, p } = SCRYPT_PARAMS;
+  const { N, r, p } = params;
   const key = await deriveKey(secret, salt, KEY_BYTES, { N, r, p });
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** `scrypt$2048$8$1$<salt base64>$<hash base64>` of a credential; runs on the libuv thread pool (a few ms of CPU). */
+export function hashCredential(secret: string): Promise<string> {
+  return hashSecret(secret, SCRYPT_PARAMS);
 }
 
 interface ParsedHash {
@@ -61,7 +72,7 @@ function parseHash(stored: string): ParsedHash | null {
   return { N, r, p, salt, key };
 }
 
-/** Whether `secret` matches a hash from `hashCredential`; false (never a throw) for a malformed stored hash. */
+/** Whether `secret` matches a `hashSecret` or `hashCredential` hash; false (never a throw) for a malformed one. */
 export async function verifyCredentialHash(secret: string, stored: string): Promise<boolean> {
   const parsed = parseHash(stored);
   if (!parsed) return false;

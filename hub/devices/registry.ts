@@ -6,6 +6,9 @@ import type pg from 'pg';
 import { DEVICE_ID_PATTERN } from '../../ingest/mqtt/topics.js';
 import { generateCredential, hashCredential, verifyCredentialHash } from './credentials.js';
 import { withTransaction } from '../db/pool.js';
+import { CsvSyntaxError, parseCsv, type CsvRecord } from '../csv.js';
+
+export { CsvSyntaxError, parseCsv, type CsvRecord } from '../csv.js';
 
 export const DEVICE_KINDS = ['vehicle', 'collector', 'sensor', 'camera'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
@@ -721,89 +724,6 @@ const notFound = (id: string) => new RegistryError('DeviceNotFound', `no device 
 
 // ---------------------------------------------------------------------------------------------------------------------
 // CSV
-
-export interface CsvRecord {
-  /** 1-based record number; a quoted field spanning lines is still one record, as a spreadsheet shows it. */
-  row: number;
-  fields: string[];
-}
-
-export class CsvSyntaxError extends Error {
-  constructor(
-    readonly row: number,
-    message: string,
-  ) {
-    super(`row ${row}: ${message}`);
-  }
-}
-
-/**
- * RFC 4180 CSV: comma-separated, fields optionally in double quotes (which may hold commas, line breaks and `""` for
- * a quote), records ended by CRLF, LF or CR, an optional UTF-8 byte order mark. A quote inside an unquoted field is
- * kept as a character (`12" pipe`), as spreadsheets write it.
- */
-export function parseCsv(input: string): CsvRecord[] {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let row = 1;
-  let inQuotes = false;
-  let quoteRow = 0;
-  let afterQuote = false;
-  const n = text.length;
-  for (let i = 0; i < n;) {
-    const c = text[i]!;
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        inQuotes = false;
-        afterQuote = true;
-        i++;
-        continue;
-      }
-      // Scan to the next quote in one step: multi-megabyte files should not be built a character at a time.
-      const end = text.indexOf('"', i);
-      const stop = end === -1 ? n : end;
-      field += text.slice(i, stop);
-      i = stop;
-      continue;
-    }
-    if (c === ',') {
-      fields.push(field);
-      field = '';
-      afterQuote = false;
-      i++;
-    } else if (c === '\r' || c === '\n') {
-      fields.push(field);
-      records.push({ row, fields });
-      fields = [];
-      field = '';
-      afterQuote = false;
-      row++;
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-    } else if (afterQuote) {
-      throw new CsvSyntaxError(row, 'after a closing quote only a comma or the end of the line may follow');
-    } else if (c === '"' && field === '') {
-      inQuotes = true;
-      quoteRow = row;
-      i++;
-    } else {
-      field += c;
-      i++;
-    }
-  }
-  if (inQuotes) throw new CsvSyntaxError(quoteRow, 'a quoted field is never closed');
-  if (field !== '' || fields.length || afterQuote) {
-    fields.push(field);
-    records.push({ row, fields });
-  }
-  return records;
-}
 
 export const CSV_COLUMNS = [
   'id',

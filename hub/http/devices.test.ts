@@ -1,68 +1,35 @@
 // 设备管理接口 device registry API over real HTTP, against the real TimescaleDB test cluster.
-import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { expectProblem, jsonCall, startApp, type CallOptions, type TestApp } from '../../test/support/http-app.js';
 import { migrate } from '../db/migrate.js';
 import { DeviceRegistry } from '../devices/registry.js';
 import { deviceRoutes } from './devices.js';
-import { registerProblemHandler } from './problem.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const GRID = '370102001001001';
 
 let db: TestDatabase;
 let registry: DeviceRegistry;
-let app: FastifyInstance;
+let server: TestApp;
 let base: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate(db.pool);
   registry = new DeviceRegistry(db.pool);
-  app = Fastify();
-  registerProblemHandler(app);
-  await app.register(fastifySwagger, { openapi: { info: { title: 'test', version: '0' } } });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(deviceRoutes, { registry, adminToken: TOKEN });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  server = await startApp((app) => app.register(deviceRoutes, { registry, adminToken: TOKEN }));
+  base = server.base;
 });
 afterAll(async () => {
-  await app?.close();
+  await server?.close();
   await db?.drop();
 });
 
-type FetchBody = NonNullable<Parameters<typeof fetch>[1]>['body'];
-
-interface Call {
-  body?: unknown;
-  token?: string | null;
-  contentType?: string;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(method: string, path: string, opts: Call = {}): Promise<{ res: Response; body: any }> {
-  const headers: Record<string, string> = {};
-  const token = opts.token === undefined ? TOKEN : opts.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: FetchBody;
-  if (opts.body !== undefined) {
-    const raw = typeof opts.body === 'string' || opts.body instanceof Uint8Array;
-    headers['content-type'] = opts.contentType ?? (raw ? 'text/csv' : 'application/json');
-    body = raw ? (opts.body as FetchBody) : JSON.stringify(opts.body);
-  }
-  const res = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await res.text();
-  return { res, body: text ? JSON.parse(text) : null };
-}
-
-function expectProblem(res: Response, body: { status: number }, status: number) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toContain('application/problem+json');
-  expect(body.status).toBe(status);
-}
+/** With the admin token unless `token` says otherwise (null: none; '': a blank one). */
+const call = (method: string, path: string, opts: CallOptions = {}) =>
+  jsonCall(base, method, path, { ...opts, token: opts.token === undefined ? TOKEN : opts.token });
 
 describe('device registry API', () => {
   it('refuses every route without the admin token or with a wrong one', async () => {

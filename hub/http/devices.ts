@@ -1,8 +1,7 @@
 // 设备管理接口 device registry API: register, list, edit, enable/disable devices, rotate their MQTT credentials, import a
 // CSV of devices, and create service accounts. Admin token on every route.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Ajv, type ErrorObject } from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DEVICE_ID_PATTERN } from '../../ingest/mqtt/topics.js';
 import {
   CSV_COLUMNS,
@@ -12,10 +11,11 @@ import {
   type Device,
   type DeviceKind,
   type DeviceRegistry,
-  type RegistryErrorCode,
 } from '../devices/registry.js';
 import { requireAdminToken } from './admin-auth.js';
-import { sendProblem } from './problem.js';
+import { acceptCsvBodies, requireMediaType } from './content-type.js';
+import { errorsMember, handleDomainErrors, problemResponses, problemSchema, type ProblemTable } from './problem.js';
+import { useStrictValidation } from './validation.js';
 
 export interface DeviceRoutesOptions {
   registry: DeviceRegistry;
@@ -123,31 +123,19 @@ const ListQuery = Type.Object(
 
 const IdParams = Type.Object({ deviceId: DeviceIdSchema });
 
-const ProblemSchema = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    errors: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            row: Type.Optional(Type.Integer()),
-            id: Type.Optional(Type.String()),
-            field: Type.Optional(Type.String()),
-            message: Type.String(),
-          },
-          { additionalProperties: false },
-        ),
-      ),
+const problems = problemResponses(
+  problemSchema(
+    Type.Object(
+      {
+        row: Type.Optional(Type.Integer()),
+        id: Type.Optional(Type.String()),
+        field: Type.Optional(Type.String()),
+        message: Type.String(),
+      },
+      { additionalProperties: false },
     ),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem details (application/problem+json)' },
+  ),
 );
-
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
 
 const ImportRowError = Type.Object(
   {
@@ -189,58 +177,15 @@ function deviceDto(d: Device) {
   };
 }
 
-const PROBLEM_OF: Record<RegistryErrorCode, { status: number; type: string }> = {
-  DeviceNotFound: { status: 404, type: 'urn:cityhub:problem:device-not-found' },
-  DeviceExists: { status: 409, type: 'urn:cityhub:problem:device-exists' },
-  ServiceAccountExists: { status: 409, type: 'urn:cityhub:problem:service-account-exists' },
-  InvalidDevice: { status: 400, type: 'urn:cityhub:problem:validation' },
-  InvalidQuery: { status: 400, type: 'urn:cityhub:problem:validation' },
-  InvalidServiceAccount: { status: 400, type: 'urn:cityhub:problem:validation' },
-  InvalidCsv: { status: 400, type: 'urn:cityhub:problem:invalid-csv' },
+const PROBLEM_OF: ProblemTable<RegistryError> = {
+  DeviceNotFound: { status: 404, type: 'urn:cityhub:problem:device-not-found', title: 'Not Found' },
+  DeviceExists: { status: 409, type: 'urn:cityhub:problem:device-exists', title: 'Conflict' },
+  ServiceAccountExists: { status: 409, type: 'urn:cityhub:problem:service-account-exists', title: 'Conflict' },
+  InvalidDevice: { status: 400, type: 'urn:cityhub:problem:validation', title: 'Bad Request' },
+  InvalidQuery: { status: 400, type: 'urn:cityhub:problem:validation', title: 'Bad Request' },
+  InvalidServiceAccount: { status: 400, type: 'urn:cityhub:problem:validation', title: 'Bad Request' },
+  InvalidCsv: { status: 400, type: 'urn:cityhub:problem:invalid-csv', title: 'Bad Request' },
 };
-const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict' };
-
-// Fastify's default Ajv silently drops unknown properties; an admin who misspells `expectedIntervalS` must hear about
-// it instead. Query strings and params still need coercion from text.
-const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allowUnionTypes: true });
-const textAjv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allowUnionTypes: true });
-bodyAjv.addFormat('date-time', true);
-textAjv.addFormat('date-time', true);
-
-function describeErrors(errors: ErrorObject[], dataVar: string): string {
-  return errors
-    .map((e) => {
-      const where = `${dataVar}${e.instancePath.replace(/\//g, '.')}`;
-      if (e.keyword === 'additionalProperties') {
-        return `${where} has an unknown property "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-      }
-      if (e.keyword === 'enum') {
-        return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-      }
-      return `${where} ${e.message ?? 'is invalid'}`;
-    })
-    .join('; ');
-}
-
-/** `text/csv; charset=…` → the media type and the charset, lower-cased. */
-function contentType(request: FastifyRequest): { media: string; charset: string | null } {
-  const [media = '', ...params] = (request.headers['content-type'] ?? '').split(';');
-  const charset = params.map((p) => /^\s*charset\s*=\s*"?([^";\s]+)"?\s*$/i.exec(p)?.[1]).find(Boolean) ?? null;
-  return { media: media.trim().toLowerCase(), charset: charset?.toLowerCase() ?? null };
-}
-
-/**
- * The CSV's text. Excel on a Chinese Windows saves "CSV" as GB18030 (GBK), not UTF-8: a declared charset is honoured,
- * and undeclared bytes that are not valid UTF-8 are read as GB18030.
- */
-function decodeCsv(body: Buffer, charset: string | null): string {
-  if (charset) return new TextDecoder(charset).decode(body);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return new TextDecoder('gb18030').decode(body);
-  }
-}
 
 export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptions): Promise<void> {
   const { registry } = opts;
@@ -248,34 +193,11 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
   if (!opts.adminToken?.trim()) throw new Error('deviceRoutes needs a non-empty adminToken');
   // Every route of this plugin (and only these: the hook is encapsulated) needs the admin token.
   app.addHook('onRequest', requireAdminToken(opts.adminToken));
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
-  app.setSchemaErrorFormatter((errors, dataVar) => new Error(describeErrors(errors, dataVar)));
-  app.setErrorHandler((error, request, reply) => {
-    // Anything else is thrown on to the hub's problem handler (hub/http/problem.ts).
-    if (!(error instanceof RegistryError)) throw error;
-    const { status, type } = PROBLEM_OF[error.code];
-    const errors = error.issues.length ? error.issues : error.csvErrors;
-    return sendProblem(reply, {
-      type,
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail: error.message,
-      instance: request.url,
-      ...(errors.length ? { errors } : {}),
-    });
-  });
-  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: CSV_BODY_LIMIT }, (request, body, done) => {
-    try {
-      done(null, decodeCsv(body as Buffer, contentType(request).charset));
-    } catch (err) {
-      const unsupported = (err as NodeJS.ErrnoException).code === 'ERR_ENCODING_NOT_SUPPORTED';
-      done(
-        Object.assign(new Error(unsupported ? 'unsupported charset' : 'the file is not valid text'), {
-          statusCode: unsupported ? 415 : 400,
-        }),
-      );
-    }
-  });
+  useStrictValidation(app);
+  handleDomainErrors(app, [RegistryError], PROBLEM_OF, (error) =>
+    errorsMember(error.issues.length ? error.issues : error.csvErrors),
+  );
+  acceptCsvBodies(app, CSV_BODY_LIMIT);
 
   // Credentials are in these answers: no cache may keep them.
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
@@ -392,17 +314,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
         body: Type.String({ description: 'The CSV file' }),
         response: { 200: ImportReportSchema, ...problems(400, 401, 413, 415) },
       },
-      preValidation: async (request, reply) => {
-        if (contentType(request).media !== 'text/csv') {
-          return sendProblem(reply, {
-            type: 'about:blank',
-            title: 'Unsupported Media Type',
-            status: 415,
-            detail: 'send the file with `Content-Type: text/csv`',
-            instance: request.url,
-          });
-        }
-      },
+      preValidation: requireMediaType('text/csv', 'send the file with `Content-Type: text/csv`'),
     },
     async (request, reply) => noStore(reply).send(await registry.importCsv(request.body)),
   );

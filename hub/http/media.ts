@@ -1,19 +1,21 @@
 // 照片上传 media: handhelds upload photos over HTTP with their device credential (HTTP Basic: device id and
-// credential, the same pair as for MQTT) and then reference the returned id from a report.
+// credential, the same pair as for MQTT) and then reference the returned id from a report; logged-in users (a
+// department's handling photos) upload with their session. Any logged-in user may view them.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Device, DeviceRegistry } from '../devices/registry.js';
-import { requireAdminToken } from './admin-auth.js';
+import { requireRoles, type Authenticator } from './guard.js';
 import { sendProblem } from './problem.js';
 
 export interface MediaDeps {
   pool: pg.Pool;
   registry: DeviceRegistry;
   mediaDir: string;
-  adminToken: string;
+  /** Users' sessions (and the admin token). */
+  auth: Authenticator;
   maxBytes: number;
 }
 
@@ -76,7 +78,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaDeps): Promis
     {
       bodyLimit: deps.maxBytes,
       schema: {
-        summary: 'Upload a photo (device credential, HTTP Basic); the body is the image itself',
+        summary: 'Upload a photo (device credential as HTTP Basic, or a user session); the body is the image itself',
         tags: ['media'],
         response: {
           201: {
@@ -92,8 +94,16 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaDeps): Promis
       },
     },
     async (request, reply) => {
-      const device = await deviceOf(request, deps.registry);
-      if (!device) return unauthorized(request, reply, 'send the device id and credential as HTTP Basic auth');
+      const isBearer = /^Bearer\s/i.test(request.headers.authorization ?? '');
+      const device = isBearer ? null : await deviceOf(request, deps.registry);
+      const user = isBearer ? await deps.auth.actorFor(request.headers.authorization) : null;
+      if (!device && !user) {
+        return unauthorized(
+          request,
+          reply,
+          'send the device id and credential as HTTP Basic auth, or a user session as `Authorization: Bearer <token>`',
+        );
+      }
       const body = request.body;
       if (!Buffer.isBuffer(body) || body.length === 0) {
         return sendProblem(reply, {
@@ -124,10 +134,10 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaDeps): Promis
       const sha256 = createHash('sha256').update(body).digest('hex');
       await writeDurably(path.join(deps.mediaDir, relative), body);
       await deps.pool.query(
-        'INSERT INTO media (id, device_id, content_type, bytes, sha256, path) VALUES ($1, $2, $3, $4, $5, $6)',
-        [id, device.id, kind.type, body.length, sha256, relative],
+        'INSERT INTO media (id, device_id, user_id, content_type, bytes, sha256, path) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [id, device?.id ?? null, user?.userId ?? null, kind.type, body.length, sha256, relative],
       );
-      request.log.info({ deviceId: device.id, mediaId: id, bytes: body.length }, 'media stored');
+      request.log.info({ deviceId: device?.id, userId: user?.userId, mediaId: id, bytes: body.length }, 'media stored');
       return reply.code(201).send({ id, contentType: kind.type, bytes: body.length, sha256 });
     },
   );
@@ -135,7 +145,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaDeps): Promis
   app.get<{ Params: { id: string } }>(
     '/api/media/:id',
     {
-      onRequest: requireAdminToken(deps.adminToken),
+      onRequest: requireRoles(deps.auth),
       schema: {
         summary: 'Download an uploaded photo',
         tags: ['media'],

@@ -1,6 +1,7 @@
 // Live map push (实时推送): durable observations go to browsers over socket.io as batched deltas — one message per
 // tick carrying each device's newest fix and state — instead of one message per position. A browser chooses layers
-// (kinds of device) and optionally a bounding box; on subscribing it gets a snapshot, then deltas.
+// (kinds of device, and cases) and optionally a bounding box; on subscribing it gets a snapshot, then deltas. Case
+// changes (案件动态) ride the same channel and the same tick.
 import type { Namespace, Socket } from 'socket.io';
 import type { DeviceStatus, Observation, Position } from '../../ingest/observation.js';
 
@@ -21,14 +22,31 @@ export interface LiveStatusDto {
   time: string;
 }
 
+/** A case as the map draws it: no complainant, nothing a passer-by could not see on the street. */
+export interface LiveCaseDto {
+  id: string;
+  number: string;
+  state: string;
+  classKind: string;
+  classCode: string;
+  lon: number;
+  lat: number;
+  departmentId: string | null;
+  supervised: boolean;
+  /** The action that made this change (absent in snapshots). */
+  action?: string;
+  updatedAt: string;
+}
+
 export const LIVE_NAMESPACE = '/live';
 export const POSITIONS_EVENT = 'positions';
 export const STATUS_EVENT = 'status';
 export const SNAPSHOT_EVENT = 'snapshot';
 export const SUBSCRIBE_EVENT = 'subscribe';
+export const CASES_EVENT = 'cases';
 
-/** Map layers a browser can subscribe to: one per kind of device. */
-export const LAYERS = ['vehicles', 'collectors', 'sensors', 'cameras'] as const;
+/** Map layers a browser can subscribe to: one per kind of device, and the cases. */
+export const LAYERS = ['vehicles', 'collectors', 'sensors', 'cameras', 'cases'] as const;
 export type Layer = (typeof LAYERS)[number];
 const LAYER_OF_KIND: Record<string, Layer> = {
   vehicle: 'vehicles',
@@ -48,6 +66,8 @@ export interface LiveDeps {
   /** The kind of a device (vehicle, collector…), null when unknown. */
   kindOf(deviceId: string): string | null;
   snapshot(): Promise<{ positions: LivePositionDto[]; statuses: LiveStatusDto[] }>;
+  /** Open cases for the snapshot of the cases layer. */
+  caseSnapshot?(): Promise<LiveCaseDto[]>;
 }
 
 const ALL: Subscription = { layers: new Set(LAYERS), bbox: null };
@@ -80,6 +100,10 @@ function wants(sub: Subscription, kind: string | null, point?: { lat: number; lo
   const layer = kind ? LAYER_OF_KIND[kind] : undefined;
   // Devices of unknown kind are shown with the vehicles (where the map draws generic trackers).
   if (!sub.layers.has(layer ?? 'vehicles')) return false;
+  return inBbox(sub, point);
+}
+
+function inBbox(sub: Subscription, point?: { lat: number; lon: number }): boolean {
   if (!sub.bbox || !point) return true;
   const [w, s, e, n] = sub.bbox;
   return point.lon >= w && point.lon <= e && point.lat >= s && point.lat <= n;
@@ -88,6 +112,7 @@ function wants(sub: Subscription, kind: string | null, point?: { lat: number; lo
 export class LivePush {
   private pendingPositions = new Map<string, Position>();
   private pendingStatus = new Map<string, DeviceStatus>();
+  private pendingCases = new Map<string, LiveCaseDto>();
   /** Newest time sent per device: a late fix (a re-send after a coverage gap) never moves a marker back. */
   private sentTimeMs = new Map<string, number>();
   private readonly subscriptions = new WeakMap<Socket, Subscription>();
@@ -103,11 +128,13 @@ export class LivePush {
         const sub = parseSubscription(raw);
         if (typeof sub === 'string') return ack?.({ error: sub });
         this.subscriptions.set(socket, sub);
-        deps.snapshot().then(
-          (snap) => {
+        const cases = sub.layers.has('cases') && deps.caseSnapshot ? deps.caseSnapshot() : Promise.resolve([]);
+        Promise.all([deps.snapshot(), cases]).then(
+          ([snap, open]) => {
             const positions = snap.positions.filter((p) => wants(sub, p.kind, p));
             const statuses = snap.statuses.filter((s) => wants(sub, s.kind));
-            socket.emit(SNAPSHOT_EVENT, { positions, statuses });
+            const caseList = open.filter((c) => inBbox(sub, c));
+            socket.emit(SNAPSHOT_EVENT, { positions, statuses, cases: caseList });
             ack?.({ ok: true, layers: [...sub.layers], bbox: sub.bbox });
           },
           () => ack?.({ error: 'snapshot unavailable; retry' }),
@@ -134,8 +161,13 @@ export class LivePush {
     }
   }
 
+  /** A committed case change; several changes of one case within a tick send only the last. */
+  pushCase(change: LiveCaseDto): void {
+    this.pendingCases.set(change.id, change);
+  }
+
   flush(): void {
-    if (this.pendingPositions.size === 0 && this.pendingStatus.size === 0) return;
+    if (this.pendingPositions.size === 0 && this.pendingStatus.size === 0 && this.pendingCases.size === 0) return;
     const positions: LivePositionDto[] = [];
     for (const p of this.pendingPositions.values()) {
       this.sentTimeMs.set(p.deviceId, p.timeMs);
@@ -155,14 +187,20 @@ export class LivePush {
       state: s.state,
       time: new Date(s.timeMs).toISOString(),
     }));
+    const cases = [...this.pendingCases.values()];
     this.pendingPositions.clear();
     this.pendingStatus.clear();
+    this.pendingCases.clear();
     for (const socket of this.namespace.sockets.values()) {
       const sub = this.subscriptions.get(socket) ?? ALL;
       const p = sub === ALL ? positions : positions.filter((x) => wants(sub, x.kind, x));
       const s = sub === ALL ? statuses : statuses.filter((x) => wants(sub, x.kind));
       if (p.length > 0) socket.emit(POSITIONS_EVENT, { positions: p });
       if (s.length > 0) socket.emit(STATUS_EVENT, { statuses: s });
+      if (cases.length > 0 && sub.layers.has('cases')) {
+        const c = sub.bbox ? cases.filter((x) => inBbox(sub, x)) : cases;
+        if (c.length > 0) socket.emit(CASES_EVENT, { cases: c });
+      }
     }
   }
 

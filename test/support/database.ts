@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { migrate } from '../../hub/db/migrate.js';
 
 export interface TestDatabase {
   url: string;
@@ -30,4 +31,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await c.end();
     },
   };
+}
+
+/** A fresh test database with every migration applied. */
+export async function migratedTestDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  await migrate(db.pool);
+  return db;
 }
