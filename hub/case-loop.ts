@@ -13,6 +13,7 @@ import { ResponsibilityRules } from './catalogue/responsibility.js';
 import { loadCalendar, seedDefaultCalendar } from './cases/calendar-store.js';
 import { CandidateQueue } from './cases/candidates.js';
 import { CaseService, type CaseChange } from './cases/case-service.js';
+import { ReportIntake } from './cases/report-intake.js';
 import { loadStepLimits } from './cases/step-limits.js';
 import { OPEN_STATES } from './cases/workflow.js';
 import type { HubConfig } from './config.js';
@@ -52,6 +53,8 @@ export interface CaseLoop {
   registerRoutes(): Promise<void>;
   /** Open cases for a live map snapshot. */
   openCases(): Promise<LiveCaseDto[]>;
+  /** Collector reports were stored: turn them into cases now. */
+  reportsStored(): void;
   close(): Promise<void>;
 }
 
@@ -104,6 +107,8 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
     onListenerError: (err) => log.error({ err }, 'a case change listener failed'),
   });
   const candidates = new CandidateQueue(pool, service);
+  const intake = new ReportIntake(pool, service, log.child({ part: 'report-intake' }));
+  intake.start();
 
   let sender: NotificationSender | null = null;
   if (config.notifyWebhookUrl) {
@@ -169,7 +174,9 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
         updatedAt: r.updated_at.toISOString(),
       }));
     },
+    reportsStored: () => intake.nudge(),
     async close() {
+      await intake.stop();
       await sender?.stop();
     },
   };

@@ -174,7 +174,10 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       log: log.child({ part: 'writer' }),
       metrics,
       deadLetterFile: deadLetterPath(spoolDir),
-      committed: (batch) => live.push(batch),
+      committed: (batch) => {
+        live.push(batch);
+        if (batch.some((o) => o.type === 'report')) caseLoop.reportsStored();
+      },
     });
     stops.push(() => writer.close());
     void writer.replay(); // whatever a previous run left in the spool

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { connectDevice, provisionDevice } from './support/devices.js';
 import { spawnHub, waitHealthy, type HubProcess } from './support/hub-process.js';
 import { freePort, waitFor } from './support/wait.js';
 
@@ -21,6 +22,7 @@ const SPOT = { lon: 117.0235, lat: 36.6625 };
 let db: TestDatabase;
 let hub: HubProcess;
 let base: string;
+let mqttUrl: string;
 let webhook: http.Server;
 const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
 let live: Socket;
@@ -69,11 +71,13 @@ beforeAll(async () => {
   const webhookPort = (webhook.address() as { port: number }).port;
   const httpPort = await freePort();
   base = `http://127.0.0.1:${httpPort}`;
+  const mqttPort = await freePort();
+  mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   hub = spawnHub({
     DATABASE_URL: db.url,
     HTTP_PORT: String(httpPort),
     HTTP_HOST: '127.0.0.1',
-    MQTT_PORT: String(await freePort()),
+    MQTT_PORT: String(mqttPort),
     MQTT_HOST: '127.0.0.1',
     ADMIN_TOKEN,
     DATA_DIR: `/tmp/cityhub-case-loop-${httpPort}`,
@@ -336,5 +340,58 @@ describe('a complainant report through the whole loop', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(seen.at(-1)).toBe(order.indexOf('closed'));
     expect(JSON.stringify(liveCases)).not.toContain('13812345678');
+  });
+
+  it('turns a handheld report sent over MQTT into a case reported by its collector, once', async () => {
+    const collector = (await call('GET', '/api/users?role=collector', ADMIN_TOKEN)).body.items[0];
+    expect((await call('PATCH', `/api/users/${collector.id}`, ADMIN_TOKEN, { staffId: 'JN-0042' })).status).toBe(200);
+    const handheld = await provisionDevice(base, ADMIN_TOKEN, {
+      id: 'handheld-42',
+      kind: 'collector',
+      staffId: 'JN-0042',
+    });
+    const client = await connectDevice(mqttUrl, handheld);
+    const report = {
+      reportId: 'rpt-0000-0001',
+      time: new Date().toISOString(),
+      lat: SPOT.lat,
+      lon: SPOT.lon,
+      categoryCode: 'component:0102',
+      description: '污水井盖缺失',
+    };
+    try {
+      await client.publishAsync('devices/handheld-42/reports', JSON.stringify(report), { qos: 1 });
+      // Sent again (the handheld did not see the PUBACK): still one case.
+      await client.publishAsync('devices/handheld-42/reports', JSON.stringify(report), { qos: 1 });
+      // A bare 0101 is both a component and an event: stored, refused as a case with the reason.
+      await client.publishAsync(
+        'devices/handheld-42/reports',
+        JSON.stringify({ ...report, reportId: 'rpt-0000-0002', categoryCode: '0101' }),
+        { qos: 1 },
+      );
+    } finally {
+      await client.endAsync();
+    }
+    const made = await waitFor('the case from the handheld', async () => {
+      const list = await call('GET', '/api/cases?source=collector', tokens.acceptor1!);
+      return list.body.items.find((c: { description: string }) => c.description === '污水井盖缺失');
+    });
+    expect(made).toMatchObject({
+      classKind: 'component',
+      classCode: '0102',
+      reporterId: collector.id,
+      state: 'reported',
+    });
+    const refused = await waitFor('the refused report', async () => {
+      const { rows } = await db.pool.query<{ error: string | null }>(
+        `SELECT error FROM collector_report_cases WHERE report_id = 'rpt-0000-0002'`,
+      );
+      return rows[0];
+    });
+    expect(refused.error).toContain('component:0101 or event:0101');
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM collector_report_cases WHERE case_id IS NOT NULL`,
+    );
+    expect(rows).toEqual([{ n: 1 }]);
   });
 });

@@ -81,8 +81,10 @@ export const ReportPayload = Type.Object(
     lat: Lat,
     lon: Lon,
     categoryCode: Type.String({
-      pattern: '^\\d{4}(\\d{2})?$',
-      description: 'Component/event class code (部件/事件), e.g. 0101 or 010101.',
+      pattern: '^((component|event):)?\\d{4}(\\d{2})?$',
+      description:
+        'Class code (部件/事件小类), e.g. component:0101 or event:0110; components and events are numbered separately, so a ' +
+        'bare 0101 only works where one kind has it. 6 digits (010101): the first 4 are the class.',
     }),
     description: Type.String({ minLength: 1, maxLength: 2000 }),
     address: Type.Optional(Type.String({ maxLength: 200 })),
