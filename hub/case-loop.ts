@@ -1,6 +1,6 @@
 // 案件闭环装配 the case loop's composition: reference data seeded on first start (catalogue, calendar), the grid
-// geocoder, departments and responsibility rules, users and sessions, the case service with its candidates queue,
-// complainant notifications, and their HTTP plugins (including Open311). Wiring only; each part lives in its module.
+// geocoder, departments and responsibility rules, users and sessions, the case service with its candidates queue fed by
+// the detection rules, collector report intake, complainant notifications, and their HTTP plugins (including Open311). Wiring only; each part lives in its module.
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -26,7 +26,10 @@ import { catalogueRoutes } from './http/catalogue.js';
 import { geoRoutes } from './http/geo.js';
 import { notificationRoutes } from './http/notifications.js';
 import { open311Routes } from './http/open311.js';
-import type { LiveCaseDto } from './live/push.js';
+import { ruleRoutes } from './http/rules.js';
+import type { LiveCandidateDto, LiveCaseDto } from './live/push.js';
+import { DetectionService } from './rules/service.js';
+import type { DeviceInfo } from '../ingest/rules/types.js';
 import { NotificationSender } from './notifications/sender.js';
 
 /**
@@ -42,6 +45,8 @@ export interface CaseLoopOptions {
   config: HubConfig;
   adminToken: string;
   log: Logger;
+  /** What the registry knows of a device, from memory (the detection rules ask for every observation). */
+  deviceInfo(deviceId: string): DeviceInfo | null;
 }
 
 export interface CaseLoop {
@@ -49,6 +54,10 @@ export interface CaseLoop {
   service: CaseService;
   candidates: CandidateQueue;
   geocoder: GridGeocoder;
+  /** 自动发现 the detection rules over the live stream (feed it every durable batch). */
+  detection: DetectionService;
+  /** Called with each candidate a rule raised or grew (for the live map and the acceptance queue). */
+  onCandidate(listener: (candidate: LiveCandidateDto) => void): void;
   /** Registers the HTTP plugins (call before the server listens). */
   registerRoutes(): Promise<void>;
   /** Open cases for a live map snapshot. */
@@ -97,16 +106,47 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
     lifetimeMs: config.sessionMaxDays * 86_400_000,
     log: log.child({ part: 'auth' }),
   });
+  const calendar = await loadCalendar(pool);
   const service = new CaseService({
     pool,
     catalogue,
     geocoder,
     responsibility,
-    calendar: await loadCalendar(pool),
+    calendar,
+    timeZone: calendar.settings.timeZone,
     stepLimits: () => loadStepLimits(pool),
     onListenerError: (err) => log.error({ err }, 'a case change listener failed'),
   });
   const candidates = new CandidateQueue(pool, service);
+  const candidateListeners = new Set<(c: LiveCandidateDto) => void>();
+  const detection = new DetectionService({
+    pool,
+    candidates,
+    deviceInfo: options.deviceInfo,
+    locate: (lon, lat) => geocoder.locate(lon, lat),
+    timeZone: calendar.settings.timeZone,
+    catalogue,
+    log: log.child({ part: 'rules' }),
+    onRaised: (result) => {
+      if (!result.candidate) return;
+      const c = result.candidate;
+      const dto: LiveCandidateDto = {
+        id: c.id,
+        status: c.status,
+        ruleId: c.ruleId,
+        ruleKind: c.ruleKind,
+        classKind: c.classKind,
+        classCode: c.classCode,
+        lon: c.lon,
+        lat: c.lat,
+        mergedCount: c.mergedCount,
+        startAt: c.startAt.toISOString(),
+        endAt: c.endAt.toISOString(),
+      };
+      for (const listener of candidateListeners) listener(dto);
+    },
+  });
+  await detection.load();
   const intake = new ReportIntake(pool, service, log.child({ part: 'report-intake' }));
   intake.start();
 
@@ -128,6 +168,8 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
     service,
     candidates,
     geocoder,
+    detection,
+    onCandidate: (listener) => void candidateListeners.add(listener),
     async registerRoutes() {
       const auth = sessions;
       await http.register(authRoutes, { users, sessions, auth });
@@ -136,6 +178,7 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
       await http.register(calendarRoutes, { pool, auth, onChange: (calendar) => service.setCalendar(calendar) });
       await http.register(caseRoutes, { service, candidates, auth });
       await http.register(notificationRoutes, { pool, auth });
+      await http.register(ruleRoutes, { service: detection, auth });
       await http.register(open311Routes, {
         pool,
         catalogue,
@@ -176,6 +219,7 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
     },
     reportsStored: () => intake.nudge(),
     async close() {
+      await detection.drain();
       await intake.stop();
       await sender?.stop();
     },

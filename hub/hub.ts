@@ -110,6 +110,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
 
     const registry = new DeviceRegistry(pool);
     const kinds = new DeviceKinds(registry);
+    log.info({ devices: await kinds.preload() }, 'device registry loaded');
     const lastSeen = new LastSeen(registry, log);
     stops.push(() => lastSeen.close());
 
@@ -124,7 +125,14 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     stops.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
 
     // The case loop: catalogue, grid, calendar, users, cases, notifications (its routes are registered below)
-    const caseLoop = await startCaseLoop({ pool, http, config, adminToken: token, log: log.child({ part: 'cases' }) });
+    const caseLoop = await startCaseLoop({
+      pool,
+      http,
+      config,
+      adminToken: token,
+      log: log.child({ part: 'cases' }),
+      deviceInfo: (id) => kinds.info(id),
+    });
     stops.push(() => caseLoop.close());
 
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
@@ -159,6 +167,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     });
     stops.push(() => live.stop());
     caseLoop.service.onChange((change) => live.pushCase(toLiveCase(change)));
+    caseLoop.onCandidate((candidate) => live.pushCandidate(candidate));
 
     // Ingest pipeline: plausibility → batch → durable write (database, or the spool while it is away)
     const spoolDir = path.resolve(config.dataDir, 'spool');
@@ -176,6 +185,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       deadLetterFile: deadLetterPath(spoolDir),
       committed: (batch) => {
         live.push(batch);
+        // Detection runs on what is durable, so a replay of the same stored range finds the same candidates.
+        caseLoop.detection.process(batch);
         if (batch.some((o) => o.type === 'report')) caseLoop.reportsStored();
       },
     });

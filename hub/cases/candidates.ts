@@ -1,10 +1,13 @@
 // 待受理候选 the acceptance queue for detector candidates: rules on sensors, vehicles and cameras raise candidates with
 // their evidence; an acceptor accepts one (it becomes a report with source `detector`) or dismisses it with a reason,
-// which is kept because it measures the detector's precision later.
+// which is kept because it measures the detector's precision later. Raised with a merge policy (the detection rules),
+// the same class at the same place is deduplicated: merged into a pending candidate as more evidence, or attached to an
+// open case as its evidence; every raised key is remembered, so raising it again changes nothing.
 import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
 import { CaseError, type CaseService, type CaseView } from './case-service.js';
-import type { Actor } from './ports.js';
+import { findDuplicates } from './duplicates.js';
+import type { Actor, ClassKind } from './ports.js';
 
 export interface NewCandidate {
   detectorId: string;
@@ -19,7 +22,56 @@ export interface NewCandidate {
   description?: string;
   /** Media ids, track and frame references. `mediaIds` (string[]) become the report's attachments. */
   evidence?: Record<string, unknown>;
+  /** The detection rule that fired (detectors outside the hub leave these out). */
+  ruleId?: string | null;
+  ruleKind?: string | null;
+  /** The situation (情形) the rule names: accepting the candidate accepts the case under it (its time limit). */
+  standardId?: number | null;
+  /** 单元网格 at the point, when inside the grid. */
+  cellCode?: string | null;
+  /** The device whose data fired the rule. */
+  deviceId?: string | null;
+  /** The time span of the event; both default to observedAt. */
+  startAt?: Date;
+  endAt?: Date;
 }
+
+/** How near the same class must be to be the same problem. */
+export interface MergePolicy {
+  /** Default 50 m. */
+  radiusM?: number;
+  /** A pending candidate whose span, widened by this, overlaps the new one's is the same problem. Default 1 day. */
+  windowS?: number;
+}
+
+export const DEFAULT_MERGE_RADIUS_M = 50;
+export const DEFAULT_MERGE_WINDOW_S = 86_400;
+
+/** One raised draft as kept in a candidate's evidence list (or a case's evidence). */
+export interface EvidenceItem {
+  key: string;
+  detectorId: string;
+  ruleKind: string | null;
+  deviceId: string | null;
+  lon: number;
+  lat: number;
+  cellCode: string | null;
+  startAt: string;
+  endAt: string;
+  confidence: number | null;
+  description: string;
+  evidence: Record<string, unknown>;
+}
+
+/**
+ * What became of a raise: `created` a new candidate; `merged` into a pending candidate of the same class nearby;
+ * `attached` to an open case of the same class nearby (case_evidence, no candidate); `repeated` the key was raised
+ * before (nothing changed; `candidate` or `caseId` says where it went then).
+ */
+export type RaiseResult =
+  | { outcome: 'created' | 'merged'; candidate: Candidate; caseId: null }
+  | { outcome: 'attached'; candidate: null; caseId: string }
+  | { outcome: 'repeated'; candidate: Candidate | null; caseId: string | null };
 
 export type CandidateStatus = 'pending' | 'accepted' | 'dismissed';
 
@@ -40,11 +92,46 @@ export interface Candidate {
   decidedAt: Date | null;
   caseId: string | null;
   createdAt: Date;
+  ruleId: string | null;
+  ruleKind: string | null;
+  classKind: ClassKind | null;
+  standardId: number | null;
+  cellCode: string | null;
+  startAt: Date;
+  endAt: Date;
+  /** Drafts merged into this candidate, counting the one that raised it. */
+  mergedCount: number;
+  /** Their evidence, oldest first. */
+  evidenceItems: EvidenceItem[];
 }
 
 const COLUMNS = `id::text AS id, detector_id AS "detectorId", client_key AS "clientKey", class_code AS "classCode", lon,
   lat, observed_at AS "observedAt", confidence, description, evidence, status, dismissal_reason AS "dismissalReason",
-  decided_by AS "decidedBy", decided_at AS "decidedAt", case_id::text AS "caseId", created_at AS "createdAt"`;
+  decided_by AS "decidedBy", decided_at AS "decidedAt", case_id::text AS "caseId", created_at AS "createdAt",
+  rule_id AS "ruleId", rule_kind AS "ruleKind", class_kind AS "classKind", standard_id AS "standardId",
+  cell_code AS "cellCode", coalesce(start_at, observed_at) AS "startAt", coalesce(end_at, observed_at) AS "endAt",
+  merged_count AS "mergedCount", evidence_items AS "evidenceItems"`;
+
+const CLASS_REF = /^((component|event):)?([0-9]{4})$/;
+const M_PER_DEG_LAT = 111_320;
+const EARTH_RADIUS_M = 6_371_008.8;
+
+function evidenceItem(c: NewCandidate, startAt: Date, endAt: Date): EvidenceItem {
+  return {
+    key: c.clientKey,
+    detectorId: c.detectorId,
+    ruleKind: c.ruleKind ?? null,
+    deviceId: c.deviceId ?? null,
+    lon: c.lon,
+    lat: c.lat,
+    cellCode: c.cellCode ?? null,
+    startAt: startAt.toISOString(),
+    endAt: endAt.toISOString(),
+    confidence: c.confidence ?? null,
+    description: c.description ?? '',
+    evidence: c.evidence ?? {},
+  };
+}
 
 export class CandidateQueue {
   constructor(
@@ -52,34 +139,168 @@ export class CandidateQueue {
     private readonly cases: CaseService,
   ) {}
 
-  /** Queues a candidate (idempotent per detector and client key). Returns it and whether it was new. */
+  /** Queues a candidate (idempotent per detector and client key), without merging. Returns it and whether it was new. */
   async raiseCandidate(c: NewCandidate): Promise<{ candidate: Candidate; created: boolean }> {
-    if (!/^((component|event):)?[0-9]{4}$/.test(c.classCode)) {
-      throw new CaseError('InvalidInput', 'classCode must be 4 digits, optionally prefixed component: or event:');
+    const r = await this.raise(c, null);
+    if (r.outcome === 'created') return { candidate: r.candidate, created: true };
+    // Without a merge policy a key can only have gone to a candidate, unless a rule raised it with one before.
+    if (!r.candidate) {
+      throw new CaseError('InvalidInput', `key ${c.clientKey} was already raised and attached to case ${r.caseId}`);
     }
-    const inserted = await this.pool.query(
-      `INSERT INTO case_candidates (detector_id, client_key, class_code, lon, lat, observed_at, confidence, description,
-                                    evidence)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (detector_id, client_key) DO NOTHING RETURNING ${COLUMNS}`,
-      [
+    return { candidate: r.candidate, created: false };
+  }
+
+  /**
+   * Raises a candidate, deduplicated when `merge` is given: the same class within `radiusM` of an open case becomes
+   * that case's evidence; within `radiusM` of (or in the same grid cell as) a pending candidate whose time span, widened
+   * by `windowS`, overlaps it, more evidence on that candidate (span widened, count + 1). One transaction; the same key
+   * twice changes nothing.
+   */
+  async raise(c: NewCandidate, merge: MergePolicy | null): Promise<RaiseResult> {
+    const ref = CLASS_REF.exec(c.classCode);
+    if (!ref)
+      throw new CaseError('InvalidInput', 'classCode must be 4 digits, optionally prefixed component: or event:');
+    if (!(c.lon >= -180 && c.lon <= 180 && c.lat >= -90 && c.lat <= 90)) {
+      throw new CaseError('InvalidInput', `(${c.lon}, ${c.lat}) is not a WGS-84 lon/lat`);
+    }
+    const classKind = (ref[2] ?? null) as ClassKind | null;
+    const classCode = ref[3]!;
+    const startAt = c.startAt ?? c.observedAt;
+    const endAt = c.endAt ?? c.observedAt;
+    if (endAt.getTime() < startAt.getTime()) throw new CaseError('InvalidInput', 'endAt is before startAt');
+    const item = evidenceItem(c, startAt, endAt);
+    return withTransaction(this.pool, async (client) => {
+      // Raises of one class are serialized, so two drafts of the same problem arriving at once cannot both become new
+      // candidates; the key lock makes a concurrent re-raise of the same key wait for the first.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1)), pg_advisory_xact_lock(hashtext($2))', [
+        `candidate-class:${classCode}`,
+        `candidate-key:${JSON.stringify([c.detectorId, c.clientKey])}`,
+      ]);
+      const seen = await client.query<{ candidateId: string | null; caseId: string | null }>(
+        `SELECT candidate_id::text AS "candidateId", case_id::text AS "caseId" FROM candidate_keys
+          WHERE detector_id = $1 AND client_key = $2`,
+        [c.detectorId, c.clientKey],
+      );
+      if (seen.rows[0]) {
+        const { candidateId, caseId } = seen.rows[0];
+        const candidate = candidateId
+          ? ((await client.query(`SELECT ${COLUMNS} FROM case_candidates WHERE id = $1`, [candidateId]))
+              .rows[0] as Candidate)
+          : null;
+        return { outcome: 'repeated', candidate, caseId };
+      }
+
+      if (merge) {
+        const radiusM = merge.radiusM ?? DEFAULT_MERGE_RADIUS_M;
+        const windowS = merge.windowS ?? DEFAULT_MERGE_WINDOW_S;
+        // Cases always know their kind; a bare code from an outside detector cannot name one safely.
+        const [sameKindCase] = classKind
+          ? await findDuplicates(
+              client,
+              { id: null, classKind, classCode, lon: c.lon, lat: c.lat, atMs: endAt.getTime() },
+              // An open case is open whenever it was reported.
+              { radiusM, days: 36_500, limit: 1 },
+            )
+          : [];
+        if (sameKindCase) {
+          await client.query(
+            `INSERT INTO case_evidence (case_id, rule_id, draft_key, draft, at) VALUES ($1, $2, $3, $4, $5)`,
+            [sameKindCase.id, c.ruleId ?? c.detectorId, c.clientKey, JSON.stringify(item), endAt],
+          );
+          await client.query(`INSERT INTO candidate_keys (detector_id, client_key, case_id) VALUES ($1, $2, $3)`, [
+            c.detectorId,
+            c.clientKey,
+            sameKindCase.id,
+          ]);
+          return { outcome: 'attached', candidate: null, caseId: sameKindCase.id };
+        }
+
+        const dLat = radiusM / M_PER_DEG_LAT;
+        const dLon = radiusM / (M_PER_DEG_LAT * Math.max(Math.cos((c.lat * Math.PI) / 180), 1e-6));
+        const near = await client.query<{ id: string }>(
+          `SELECT id::text AS id FROM (
+             SELECT id, cell_code,
+                    2 * $12::float8 * asin(sqrt(power(sin(radians(lat - $4) / 2), 2) +
+                      cos(radians($4)) * cos(radians(lat)) * power(sin(radians(lon - $3) / 2), 2))) AS distance_m
+               FROM case_candidates
+              WHERE status = 'pending' AND class_code = $1 AND class_kind IS NOT DISTINCT FROM $2
+                AND coalesce(start_at, observed_at) <= $9::timestamptz + make_interval(secs => $11)
+                AND coalesce(end_at, observed_at) >= $8::timestamptz - make_interval(secs => $11)
+                AND ((lon BETWEEN $3 - $5 AND $3 + $5 AND lat BETWEEN $4 - $6 AND $4 + $6)
+                     OR ($7::text IS NOT NULL AND cell_code = $7))
+           ) d WHERE distance_m <= $10 OR ($7::text IS NOT NULL AND cell_code = $7)
+           ORDER BY distance_m, id LIMIT 1 FOR UPDATE`,
+          [
+            c.classCode,
+            classKind,
+            c.lon,
+            c.lat,
+            dLon,
+            dLat,
+            c.cellCode ?? null,
+            startAt,
+            endAt,
+            radiusM,
+            windowS,
+            EARTH_RADIUS_M,
+          ],
+        );
+        const merged = near.rows[0]
+          ? await client.query(
+              `UPDATE case_candidates
+                SET merged_count = merged_count + 1, evidence_items = evidence_items || jsonb_build_array($2::jsonb),
+                    start_at = least(coalesce(start_at, observed_at), $3), end_at = greatest(coalesce(end_at, observed_at), $4),
+                    confidence = CASE WHEN confidence IS NULL THEN $5::float8 ELSE greatest(confidence, coalesce($5::float8, 0)) END
+              WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+              [near.rows[0].id, JSON.stringify(item), startAt, endAt, c.confidence ?? null],
+            )
+          : null;
+        // Decided meanwhile (the row lock waited for an acceptor): then this is a new candidate after all.
+        const into = merged?.rows[0] as Candidate | undefined;
+        if (into) {
+          await client.query(`INSERT INTO candidate_keys (detector_id, client_key, candidate_id) VALUES ($1, $2, $3)`, [
+            c.detectorId,
+            c.clientKey,
+            into.id,
+          ]);
+          return { outcome: 'merged', candidate: into, caseId: null };
+        }
+      }
+
+      const inserted = await client.query(
+        `INSERT INTO case_candidates (detector_id, client_key, class_code, lon, lat, observed_at, confidence, description,
+                                      evidence, rule_id, rule_kind, class_kind, standard_id, cell_code, start_at, end_at,
+                                      evidence_items)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, jsonb_build_array($17::jsonb))
+         RETURNING ${COLUMNS}`,
+        [
+          c.detectorId,
+          c.clientKey,
+          c.classCode,
+          c.lon,
+          c.lat,
+          c.observedAt,
+          c.confidence ?? null,
+          c.description ?? '',
+          JSON.stringify(c.evidence ?? {}),
+          c.ruleId ?? null,
+          c.ruleKind ?? null,
+          classKind,
+          c.standardId ?? null,
+          c.cellCode ?? null,
+          startAt,
+          endAt,
+          JSON.stringify(item),
+        ],
+      );
+      const candidate = inserted.rows[0] as Candidate;
+      await client.query(`INSERT INTO candidate_keys (detector_id, client_key, candidate_id) VALUES ($1, $2, $3)`, [
         c.detectorId,
         c.clientKey,
-        c.classCode,
-        c.lon,
-        c.lat,
-        c.observedAt,
-        c.confidence ?? null,
-        c.description ?? '',
-        JSON.stringify(c.evidence ?? {}),
-      ],
-    );
-    if (inserted.rows[0]) return { candidate: inserted.rows[0] as Candidate, created: true };
-    const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM case_candidates WHERE detector_id = $1 AND client_key = $2`,
-      [c.detectorId, c.clientKey],
-    );
-    return { candidate: rows[0] as Candidate, created: false };
+        candidate.id,
+      ]);
+      return { outcome: 'created', candidate, caseId: null };
+    });
   }
 
   async list(
@@ -115,7 +336,7 @@ export class CandidateQueue {
   async acceptCandidate(
     id: string,
     actor: Actor,
-    input: { note?: string | null; classCode?: string } = {},
+    input: { note?: string | null; classCode?: string; standardId?: number } = {},
   ): Promise<{ candidate: Candidate; case: CaseView }> {
     if (!actor.roles.includes('acceptor'))
       throw new CaseError('Forbidden', 'accepting candidates needs the acceptor role');
@@ -143,6 +364,8 @@ export class CandidateQueue {
           confidence: c.confidence,
           observedAt: c.observedAt,
           evidence: c.evidence,
+          ruleId: c.ruleId,
+          mergedCount: c.mergedCount,
         },
       );
       const { rows } = await client.query(
@@ -153,6 +376,17 @@ export class CandidateQueue {
       return { change, candidate: rows[0] as Candidate };
     });
     this.cases.emit(change);
+    // The situation the rule named (or the acceptor chose) accepts the case at once, so its time limit runs from here.
+    // A situation that no longer fits the class (the standard was edited since) leaves the case reported, for the
+    // acceptor to choose one; the candidate stays accepted: the detection was right either way.
+    const standardId = input.standardId ?? candidate.standardId;
+    if (standardId !== null && standardId !== undefined) {
+      try {
+        return { candidate, case: await this.cases.act(change.caseId, 'accept', actor, { standardId }) };
+      } catch (err) {
+        if (!(err instanceof CaseError && err.code === 'InvalidInput')) throw err;
+      }
+    }
     return { candidate, case: await this.cases.get(change.caseId, actor) };
   }
 

@@ -454,6 +454,14 @@ export class DeviceRegistry {
     return toDevice(rows[0]);
   }
 
+  /** Every device's kind, attributes and assigned cells: what the live map and the detection rules keep in memory. */
+  async facts(): Promise<Array<Pick<Device, 'id' | 'kind' | 'attributes' | 'gridCodes'>>> {
+    const { rows } = await this.pool.query<Pick<DeviceRow, 'id' | 'kind' | 'attributes' | 'grid_codes'>>(
+      'SELECT id, kind, attributes, grid_codes FROM devices',
+    );
+    return rows.map((r) => ({ id: r.id, kind: r.kind, attributes: r.attributes, gridCodes: r.grid_codes }));
+  }
+
   /** Devices matching every given filter, ordered by id. */
   async list(filter: DeviceFilter = {}, page: PageRequest = {}): Promise<DevicePage> {
     const limit = page.limit ?? 100;

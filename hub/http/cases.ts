@@ -301,6 +301,17 @@ const CandidateSchema = Type.Object(
     decidedAt: NullableDate,
     caseId: Nullable<string>('string'),
     createdAt: DateTime,
+    ruleId: Nullable<string>('string', { description: 'The detection rule that raised it' }),
+    ruleKind: Nullable<string>('string'),
+    classKind: Type.Union([ClassKindSchema, Type.Null()]),
+    standardId: Nullable<number>('integer', { description: 'Situation (情形) the rule names; accepting uses it' }),
+    cellCode: Nullable<string>('string', { description: 'Unit grid cell (单元网格) at the point' }),
+    startAt: DateTime,
+    endAt: DateTime,
+    mergedCount: Type.Integer({ minimum: 1, description: 'Drafts of the same problem merged into it (去重合并)' }),
+    evidenceItems: Type.Array(Type.Object({}, { additionalProperties: true }), {
+      description: 'Each merged draft’s evidence, oldest first',
+    }),
   },
   { additionalProperties: false },
 );
@@ -583,17 +594,26 @@ export async function caseRoutes(app: FastifyInstance, opts: CaseRoutesOptions):
     },
   );
 
-  app.post<{ Params: Static<typeof CandidateParams>; Body: { note?: string; classCode?: string } | undefined }>(
+  app.post<{
+    Params: Static<typeof CandidateParams>;
+    Body: { note?: string; classCode?: string; standardId?: number } | undefined;
+  }>(
     '/api/candidates/:id/accept',
     {
       onRequest: requireRoles(auth, ['acceptor']),
       schema: {
-        summary: 'Accept a candidate: it becomes a report (source detector) with its evidence',
+        summary:
+          'Accept a candidate: it becomes a report (source detector) with its evidence, accepted (受理) at once under ' +
+          'the situation the rule named or `standardId`',
         tags: candidateTags,
         params: CandidateParams,
         body: Type.Optional(
           Type.Object(
-            { note: Type.Optional(FIELD_SCHEMAS.note), classCode: Type.Optional(ClassCodeSchema) },
+            {
+              note: Type.Optional(FIELD_SCHEMAS.note),
+              classCode: Type.Optional(ClassCodeSchema),
+              standardId: Type.Optional(FIELD_SCHEMAS.standardId),
+            },
             { additionalProperties: false },
           ),
         ),

@@ -38,15 +38,31 @@ export interface LiveCaseDto {
   updatedAt: string;
 }
 
+/** A detector's candidate case (待受理候选) as the map and the acceptance queue show it. */
+export interface LiveCandidateDto {
+  id: string;
+  status: string;
+  ruleId: string | null;
+  ruleKind: string | null;
+  classKind: string | null;
+  classCode: string;
+  lon: number;
+  lat: number;
+  mergedCount: number;
+  startAt: string;
+  endAt: string;
+}
+
 export const LIVE_NAMESPACE = '/live';
 export const POSITIONS_EVENT = 'positions';
 export const STATUS_EVENT = 'status';
 export const SNAPSHOT_EVENT = 'snapshot';
 export const SUBSCRIBE_EVENT = 'subscribe';
 export const CASES_EVENT = 'cases';
+export const CANDIDATES_EVENT = 'candidates';
 
 /** Map layers a browser can subscribe to: one per kind of device, and the cases. */
-export const LAYERS = ['vehicles', 'collectors', 'sensors', 'cameras', 'cases'] as const;
+export const LAYERS = ['vehicles', 'collectors', 'sensors', 'cameras', 'cases', 'candidates'] as const;
 export type Layer = (typeof LAYERS)[number];
 const LAYER_OF_KIND: Record<string, Layer> = {
   vehicle: 'vehicles',
@@ -113,6 +129,7 @@ export class LivePush {
   private pendingPositions = new Map<string, Position>();
   private pendingStatus = new Map<string, DeviceStatus>();
   private pendingCases = new Map<string, LiveCaseDto>();
+  private pendingCandidates = new Map<string, LiveCandidateDto>();
   /** Newest time sent per device: a late fix (a re-send after a coverage gap) never moves a marker back. */
   private sentTimeMs = new Map<string, number>();
   private readonly subscriptions = new WeakMap<Socket, Subscription>();
@@ -166,8 +183,18 @@ export class LivePush {
     this.pendingCases.set(change.id, change);
   }
 
+  /** A candidate raised or grown by a rule; several changes of one within a tick send only the last. */
+  pushCandidate(candidate: LiveCandidateDto): void {
+    this.pendingCandidates.set(candidate.id, candidate);
+  }
+
   flush(): void {
-    if (this.pendingPositions.size === 0 && this.pendingStatus.size === 0 && this.pendingCases.size === 0) return;
+    const idle =
+      this.pendingPositions.size === 0 &&
+      this.pendingStatus.size === 0 &&
+      this.pendingCases.size === 0 &&
+      this.pendingCandidates.size === 0;
+    if (idle) return;
     const positions: LivePositionDto[] = [];
     for (const p of this.pendingPositions.values()) {
       this.sentTimeMs.set(p.deviceId, p.timeMs);
@@ -188,9 +215,11 @@ export class LivePush {
       time: new Date(s.timeMs).toISOString(),
     }));
     const cases = [...this.pendingCases.values()];
+    const candidates = [...this.pendingCandidates.values()];
     this.pendingPositions.clear();
     this.pendingStatus.clear();
     this.pendingCases.clear();
+    this.pendingCandidates.clear();
     for (const socket of this.namespace.sockets.values()) {
       const sub = this.subscriptions.get(socket) ?? ALL;
       const p = sub === ALL ? positions : positions.filter((x) => wants(sub, x.kind, x));
@@ -200,6 +229,10 @@ export class LivePush {
       if (cases.length > 0 && sub.layers.has('cases')) {
         const c = sub.bbox ? cases.filter((x) => inBbox(sub, x)) : cases;
         if (c.length > 0) socket.emit(CASES_EVENT, { cases: c });
+      }
+      if (candidates.length > 0 && sub.layers.has('candidates')) {
+        const c = sub.bbox ? candidates.filter((x) => inBbox(sub, x)) : candidates;
+        if (c.length > 0) socket.emit(CANDIDATES_EVENT, { candidates: c });
       }
     }
   }
