@@ -11,7 +11,7 @@ import type { Numbering } from './catalogue/classes.js';
 import { DepartmentStore } from './catalogue/departments.js';
 import { ResponsibilityRules } from './catalogue/responsibility.js';
 import { loadCalendar, seedDefaultCalendar } from './cases/calendar-store.js';
-import { CandidateQueue } from './cases/candidates.js';
+import { CandidateQueue, type RaiseResult } from './cases/candidates.js';
 import { CaseService, type CaseChange } from './cases/case-service.js';
 import { ReportIntake } from './cases/report-intake.js';
 import { loadStepLimits } from './cases/step-limits.js';
@@ -58,6 +58,11 @@ export interface CaseLoop {
   detection: DetectionService;
   /** Called with each candidate a rule raised or grew (for the live map and the acceptance queue). */
   onCandidate(listener: (candidate: LiveCandidateDto) => void): void;
+  /** Other detectors (video) report what they raised, so it reaches the same listeners. */
+  candidateRaised(result: RaiseResult): void;
+  catalogue: CatalogueStore;
+  /** The city's time zone (from the working calendar's settings). */
+  timeZone: string;
   /** Registers the HTTP plugins (call before the server listens). */
   registerRoutes(): Promise<void>;
   /** Open cases for a live map snapshot. */
@@ -119,6 +124,24 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
   });
   const candidates = new CandidateQueue(pool, service);
   const candidateListeners = new Set<(c: LiveCandidateDto) => void>();
+  const candidateRaised = (result: RaiseResult) => {
+    if (!result.candidate) return;
+    const c = result.candidate;
+    const dto: LiveCandidateDto = {
+      id: c.id,
+      status: c.status,
+      ruleId: c.ruleId,
+      ruleKind: c.ruleKind,
+      classKind: c.classKind,
+      classCode: c.classCode,
+      lon: c.lon,
+      lat: c.lat,
+      mergedCount: c.mergedCount,
+      startAt: c.startAt.toISOString(),
+      endAt: c.endAt.toISOString(),
+    };
+    for (const listener of candidateListeners) listener(dto);
+  };
   const detection = new DetectionService({
     pool,
     candidates,
@@ -127,24 +150,7 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
     timeZone: calendar.settings.timeZone,
     catalogue,
     log: log.child({ part: 'rules' }),
-    onRaised: (result) => {
-      if (!result.candidate) return;
-      const c = result.candidate;
-      const dto: LiveCandidateDto = {
-        id: c.id,
-        status: c.status,
-        ruleId: c.ruleId,
-        ruleKind: c.ruleKind,
-        classKind: c.classKind,
-        classCode: c.classCode,
-        lon: c.lon,
-        lat: c.lat,
-        mergedCount: c.mergedCount,
-        startAt: c.startAt.toISOString(),
-        endAt: c.endAt.toISOString(),
-      };
-      for (const listener of candidateListeners) listener(dto);
-    },
+    onRaised: (result) => candidateRaised(result),
   });
   await detection.load();
   const intake = new ReportIntake(pool, service, log.child({ part: 'report-intake' }));
@@ -170,6 +176,9 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
     geocoder,
     detection,
     onCandidate: (listener) => void candidateListeners.add(listener),
+    candidateRaised,
+    catalogue,
+    timeZone: calendar.settings.timeZone,
     async registerRoutes() {
       const auth = sessions;
       await http.register(authRoutes, { users, sessions, auth });
@@ -179,6 +188,7 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
       await http.register(caseRoutes, { service, candidates, auth });
       await http.register(notificationRoutes, { pool, auth });
       await http.register(ruleRoutes, { service: detection, auth });
+
       await http.register(open311Routes, {
         pool,
         catalogue,

@@ -36,6 +36,13 @@ export interface HubConfig {
   sessionIdleHours: number;
   sessionMaxDays: number;
   trustProxy: boolean;
+  videoEnabled: boolean;
+  videoHost: string;
+  rtmpPort: number;
+  httpFlvPort: number;
+  videoPublicHost: string | undefined;
+  videoSecret: string | undefined;
+  videoDetectorWorkers: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -374,6 +381,55 @@ const settings = [
     default: 'false',
     parse: boolean,
     doc: 'Behind a reverse proxy: take the client address from `X-Forwarded-For` (login and Open311 rate limits are per address).',
+  },
+  {
+    key: 'videoEnabled',
+    env: 'VIDEO_ENABLED',
+    default: 'false',
+    parse: boolean,
+    doc: 'Run the video path: the RTMP/HTTP-FLV media server, RTSP pulls and the detector (needs `ffmpeg` on PATH).',
+  },
+  {
+    key: 'videoHost',
+    env: 'VIDEO_HOST',
+    default: '0.0.0.0',
+    parse: text,
+    doc: 'Address the RTMP and HTTP-FLV servers listen on.',
+  },
+  {
+    key: 'rtmpPort',
+    env: 'RTMP_PORT',
+    default: '1935',
+    parse: port,
+    doc: 'Port cameras and encoders push RTMP to (with a signed key from `POST /api/cameras/{id}/publish-key`).',
+  },
+  {
+    key: 'httpFlvPort',
+    env: 'HTTP_FLV_PORT',
+    default: '8000',
+    parse: port,
+    doc: 'Port browsers play camera streams from (HTTP-FLV, with a short-lived token from `GET /api/cameras/{id}/play`).',
+  },
+  {
+    key: 'videoPublicHost',
+    env: 'VIDEO_PUBLIC_HOST',
+    default: undefined,
+    parse: text,
+    doc: 'Host name put into publish and play URLs handed out; unset: the address the request came to.',
+  },
+  {
+    key: 'videoSecret',
+    env: 'VIDEO_SECRET',
+    default: undefined,
+    parse: secret(16),
+    doc: 'Key signing RTMP publish keys and play tokens. Unset: one is generated and kept in `DATA_DIR/video-secret`.',
+  },
+  {
+    key: 'videoDetectorWorkers',
+    env: 'VIDEO_DETECTOR_WORKERS',
+    default: '2',
+    parse: integer(1, 64),
+    doc: 'Worker threads running the object detector (TensorFlow.js, WebAssembly); each holds the model (~30 MB).',
   },
 ] as const satisfies readonly Setting<keyof HubConfig>[];
 

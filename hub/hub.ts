@@ -24,6 +24,7 @@ import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { JumpDetector } from '../ingest/pipeline/plausibility.js';
 import { Spool } from '../ingest/pipeline/spool.js';
 import { startCaseLoop, toLiveCase } from './case-loop.js';
+import { startVideoLoop } from './video-loop.js';
 import { CommandService, type CommandTransport } from './commands/commands.js';
 import type { HubConfig } from './config.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
@@ -134,6 +135,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       deviceInfo: (id) => kinds.info(id),
     });
     stops.push(() => caseLoop.close());
+    // Cameras (the registry always; the media server, RTSP pulls and the detector with VIDEO_ENABLED)
+    const videoLoop = await startVideoLoop({ pool, http, config, caseLoop, log: log.child({ part: 'video' }) });
+    stops.push(() => videoLoop.close());
 
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
       kindOf: (id) => kinds.get(id),
@@ -388,6 +392,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       maxBytes: config.mediaMaxMb * 1024 * 1024,
     });
     await caseLoop.registerRoutes();
+    await videoLoop.registerRoutes();
     await http.register(webRoutes, { webDir: config.webDir ? path.resolve(config.webDir) : defaultWebDir() });
     await listen(config.httpPort, () => http.listen({ host: config.httpHost, port: config.httpPort }), 'HTTP_PORT');
     stops.push(() => http.close());

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # install-test-deps.sh — the system packages the test suite needs, from Debian's archive only:
 # Chromium (browser end-to-end tests, driven by playwright-core), CJK fonts (so Chinese labels render), Mosquitto
-# (external-broker tests and the benchmark baseline; started by the tests themselves, never as a service), and
+# (external-broker tests and the benchmark baseline; started by the tests themselves, never as a service), ffmpeg
+# (camera test streams, RTSP pulls, frame sampling), opencv-doc (its vtest.avi: a real street clip for detection),
+# GStreamer's RTSP server with python3-gi (a test IP camera to pull RTSP from), and
 # PostgreSQL 15 + TimescaleDB (built from source by install-timescaledb.sh). Idempotent; run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "[install-test-deps] $*" >&2; }
 
-PACKAGES=(chromium fonts-noto-cjk mosquitto)
+PACKAGES=(chromium fonts-noto-cjk mosquitto ffmpeg opencv-doc python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
