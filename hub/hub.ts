@@ -1,9 +1,7 @@
 // The hub (数字城管集成中心): composition of every part into one running process — database and migrations, the
 // device registry, the ingest pipeline with its durable writer and spool, the MQTT broker (or an external broker's
 // shared subscription), the HTTP API and web app, and the live push. Wiring only; each part lives in its own module.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifySwagger from '@fastify/swagger';
@@ -25,6 +23,7 @@ import { JumpDetector } from '../ingest/pipeline/plausibility.js';
 import { Spool } from '../ingest/pipeline/spool.js';
 import { startCaseLoop, toLiveCase } from './case-loop.js';
 import { startVideoLoop } from './video-loop.js';
+import { keptSecret } from './kept-secret.js';
 import { CommandService, type CommandTransport } from './commands/commands.js';
 import type { HubConfig } from './config.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
@@ -64,18 +63,6 @@ function defaultWebDir(): string {
   return path.join(dir, 'web', 'build');
 }
 
-/** ADMIN_TOKEN, or one generated on first start and kept (mode 0600) so it survives restarts. */
-async function adminToken(config: HubConfig, log: Logger): Promise<string> {
-  if (config.adminToken) return config.adminToken;
-  const file = path.resolve(config.dataDir, 'admin-token');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  await mkdir(path.dirname(file), { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  await writeFile(file, token + '\n', { mode: 0o600 });
-  log.warn({ file }, 'no ADMIN_TOKEN: generated one for the admin API and saved it');
-  return token;
-}
-
 async function listen(port: number, start: () => Promise<unknown>, variable: string): Promise<void> {
   await start().catch((err: NodeJS.ErrnoException) => {
     throw err instanceof PortInUseError || err.code === 'EADDRINUSE'
@@ -92,7 +79,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
   };
   try {
     const metrics = createMetrics();
-    const token = await adminToken(config, log);
+    const token = await keptSecret(config.adminToken, config.dataDir, 'admin-token', 'ADMIN_TOKEN', log);
 
     // Storage
     let databaseUrl = config.databaseUrl;
@@ -136,7 +123,14 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     });
     stops.push(() => caseLoop.close());
     // Cameras (the registry always; the media server, RTSP pulls and the detector with VIDEO_ENABLED)
-    const videoLoop = await startVideoLoop({ pool, http, config, caseLoop, log: log.child({ part: 'video' }) });
+    const videoLoop = await startVideoLoop({
+      pool,
+      metrics: metrics.registry,
+      http,
+      config,
+      caseLoop,
+      log: log.child({ part: 'video' }),
+    });
     stops.push(() => videoLoop.close());
 
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {

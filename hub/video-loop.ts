@@ -1,13 +1,12 @@
 // 视频监控装配 the video path's composition: the camera registry (always: cameras are registered and configured even
 // while video is off), and with VIDEO_ENABLED the RTMP/HTTP-FLV media server (signed publish keys), RTSP pulls, the
 // detector worker pool and the per-camera pipeline whose candidates join the detection rules' queue. Wiring only.
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { keptSecret } from './kept-secret.js';
 import { startMediaServer, type MediaServer } from '../ingest/video/media-server.js';
 import { DetectorPool } from '../models/pool.js';
 // The manifest only (the loader would pull TensorFlow.js into the main thread even with video off).
@@ -23,6 +22,8 @@ import { VideoService } from './video/service.js';
 
 export interface VideoLoopOptions {
   pool: pg.Pool;
+  /** Where the video counters are published (GET /metrics). */
+  metrics: Registry;
   http: FastifyInstance;
   config: HubConfig;
   caseLoop: CaseLoop;
@@ -34,18 +35,6 @@ export interface VideoLoop {
   media: MediaServer | null;
   registerRoutes(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** VIDEO_SECRET, or one generated on first start and kept (mode 0600), so issued publish keys survive restarts. */
-async function videoSecret(config: HubConfig, log: Logger): Promise<string> {
-  if (config.videoSecret) return config.videoSecret;
-  const file = path.resolve(config.dataDir, 'video-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  await mkdir(path.dirname(file), { recursive: true });
-  const secret = randomBytes(24).toString('base64url');
-  await writeFile(file, secret + '\n', { mode: 0o600 });
-  log.warn({ file }, 'no VIDEO_SECRET: generated one for camera publish keys and saved it');
-  return secret;
 }
 
 export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLoop> {
@@ -68,7 +57,7 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
         host: config.videoHost,
         rtmpPort: config.rtmpPort,
         httpPort: config.httpFlvPort,
-        secret: await videoSecret(config, log),
+        secret: await keptSecret(config.videoSecret, config.dataDir, 'video-secret', 'VIDEO_SECRET', log),
         ...(config.videoPublicHost ? { publicHost: config.videoPublicHost } : {}),
         log,
         sink: {
@@ -104,6 +93,35 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
       const service = video;
       closers.push(() => service.close());
       await service.sync();
+      // Per camera, what each stage did with the frames: sampled, dropped while busy, kept from the detector by the
+      // motion gate, detected; read from the pipeline's own counters when Prometheus scrapes.
+      new Gauge({
+        name: 'cityhub_video_frames',
+        help: 'Frames per camera and stage since start: sampled, dropped (busy), gate_skipped, detected',
+        labelNames: ['camera', 'stage'] as const,
+        registers: [options.metrics],
+        collect() {
+          this.reset();
+          for (const c of service.stats().perCamera) {
+            this.set({ camera: c.cameraId, stage: 'sampled' }, c.sampler.frames);
+            this.set({ camera: c.cameraId, stage: 'dropped' }, c.sampler.dropped);
+            this.set({ camera: c.cameraId, stage: 'gate_skipped' }, c.motion.skipped);
+            this.set({ camera: c.cameraId, stage: 'detected' }, c.detected);
+          }
+        },
+      });
+      new Gauge({
+        name: 'cityhub_video_detector_queue',
+        help: 'Frames in the detector pool: in_flight, queued, dropped (pool full) since start',
+        labelNames: ['state'] as const,
+        registers: [options.metrics],
+        collect() {
+          const d = detector.stats();
+          this.set({ state: 'in_flight' }, d.inFlight);
+          this.set({ state: 'queued' }, d.queued);
+          this.set({ state: 'dropped' }, d.dropped);
+        },
+      });
       log.info(
         { rtmpPort: server.rtmpPort, httpFlvPort: server.httpPort, detector: detector.stats().backend },
         'video ready',

@@ -58,7 +58,7 @@ describe('video in the hub process', () => {
     expect(hub.output()).toContain('video ready');
   });
 
-  it('a registered camera pushes with its signed key, goes online and plays; a forged key is refused', async () => {
+  it('a registered camera pushes with its signed key, goes online, plays and is sampled; a forged key is refused', async () => {
     const created = await call('POST', '/api/cameras', {
       id: 'cam-quancheng',
       name: '泉城路口',
@@ -86,6 +86,16 @@ describe('video in the hub process', () => {
       expect(play.body.live).toBe(true);
       const streams = await probeStreams(play.body.url);
       expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+      // The pipeline samples the stream: /metrics counts its frames per camera and stage.
+      await waitFor(
+        'sampled frames in /metrics',
+        async () => {
+          const text = await (await fetch(`${base}/metrics`)).text();
+          const m = /cityhub_video_frames\{camera="cam-quancheng",stage="sampled"\} (\d+)/.exec(text);
+          return m && Number(m[1]) > 0;
+        },
+        20_000,
+      );
     } finally {
       await push.stop();
     }

@@ -28,7 +28,13 @@ beforeAll(async () => {
     sink: cameraMediaSink(registry, { error: (obj) => logged.push(obj) }),
   });
   camera = await startRtspCamera();
-  pullers = new CameraPullers({ publishUrl: (id) => media.localPublishUrl(id, 300).url, minBackoffMs: 200 });
+  // Retries stay frequent (≤ 1 s apart): on a loaded box a re-enabled camera's first attempts may fail while the media
+  // server finishes the previous session, and the default back-off (up to 60 s) would outlast the test's wait.
+  pullers = new CameraPullers({
+    publishUrl: (id) => media.localPublishUrl(id, 300).url,
+    minBackoffMs: 200,
+    maxBackoffMs: 1000,
+  });
 });
 afterAll(async () => {
   await pullers?.close();
@@ -62,7 +68,7 @@ describe('CameraPullers', () => {
   it('a camera re-pointed to another URL gets a new puller, the old ffmpeg gone', async () => {
     await registry.update('north', { enabled: true });
     await pullers.sync(await registry.list());
-    await waitFor('north online', async () => (await registry.get('north')).status === 'online', 20_000);
+    await waitFor('north online', async () => (await registry.get('north')).status === 'online', 30_000);
     await waitFor('running', () => pullers.statuses()[0]?.state === 'running');
     const oldPid = pullers.pullerFor('north')!.pid!;
     await registry.update('north', { rtspUrl: `${camera.url}?channel=2` });

@@ -8,6 +8,7 @@ import { withTransaction } from '../db/pool.js';
 import { CaseError, type CaseService, type CaseView } from './case-service.js';
 import { findDuplicates } from './duplicates.js';
 import type { Actor, ClassKind } from './ports.js';
+import type { CandidateDraft } from '../../ingest/rules/types.js';
 
 export interface NewCandidate {
   detectorId: string;
@@ -405,4 +406,30 @@ export class CandidateQueue {
       return rows[0] as Candidate;
     });
   }
+}
+
+/**
+ * The queue's input for a rule's draft (a detection rule or a video rule): `detectorId` is the rule, `clientKey` the
+ * draft's own key — the same fields from every detector, so a camera's no-parking candidate deduplicates against a
+ * vehicle terminal's no-stopping one at the same place.
+ */
+export function newCandidateOf(d: CandidateDraft): NewCandidate {
+  return {
+    detectorId: d.ruleId,
+    clientKey: d.key,
+    classCode: d.classRef,
+    lon: d.lon,
+    lat: d.lat,
+    observedAt: new Date(d.startMs),
+    startAt: new Date(d.startMs),
+    endAt: new Date(d.endMs),
+    confidence: Math.min(1, Math.max(0, d.confidence)),
+    description: d.description,
+    evidence: d.evidence as Record<string, unknown>,
+    ruleId: d.ruleId,
+    ruleKind: d.ruleKind,
+    standardId: d.standardId,
+    cellCode: d.cell,
+    deviceId: d.deviceId,
+  };
 }

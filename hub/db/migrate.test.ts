@@ -55,12 +55,18 @@ describe('retention on the Apache edition', () => {
     await db.pool.query(`INSERT INTO positions (time, device_id, lat, lon, source) VALUES
       (now() - interval '500 days', 'old', 36.6, 117, 'mqtt'),
       (now() - interval '10 days', 'recent', 36.6, 117, 'mqtt')`);
+    await db.pool.query(`INSERT INTO detections (time, camera_id, class, score, box_x, box_y, box_width, box_height,
+        frame_width, frame_height) VALUES
+      (now() - interval '500 days', 'old', 'car', 0.9, 0, 0, 10, 10, 320, 240),
+      (now() - interval '10 days', 'recent', 'car', 0.9, 0, 0, 10, 10, 320, 240)`);
     const retention = await startRetention(db.pool, features, 400, pino({ level: 'silent' }));
     try {
       expect(retention.mode).toBe('drop_chunks');
       await retention.runOnce();
       const { rows } = await db.pool.query('SELECT device_id FROM positions ORDER BY device_id');
       expect(rows.map((r) => r.device_id)).toEqual(['recent']);
+      const detections = await db.pool.query('SELECT camera_id FROM detections');
+      expect(detections.rows.map((r) => r.camera_id)).toEqual(['recent']);
     } finally {
       retention.stop();
     }

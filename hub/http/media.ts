@@ -2,13 +2,14 @@
 // credential, the same pair as for MQTT) and then reference the returned id from a report; logged-in users (a
 // department's handling photos) upload with their session. Any logged-in user may view them.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Device, DeviceRegistry } from '../devices/registry.js';
 import { requireRoles, type Authenticator } from './guard.js';
 import { sendProblem } from './problem.js';
+import { mediaRelativePath, writeDurably } from '../storage/media-files.js';
 
 export interface MediaDeps {
   pool: pg.Pool;
@@ -50,20 +51,6 @@ async function deviceOf(request: FastifyRequest, registry: DeviceRegistry): Prom
   const colon = decoded.indexOf(':');
   if (colon < 1) return null;
   return registry.verifyCredential(decoded.slice(0, colon), decoded.slice(colon + 1));
-}
-
-/** Writes the file durably under a temporary name, then renames it into place. */
-async function writeDurably(file: string, data: Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.part`;
-  const handle = await open(temp, 'w', 0o640);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
 }
 
 export async function mediaRoutes(app: FastifyInstance, deps: MediaDeps): Promise<void> {
@@ -126,11 +113,7 @@ export async function mediaRoutes(app: FastifyInstance, deps: MediaDeps): Promis
       }
       const id = randomUUID();
       const now = new Date();
-      const relative = path.join(
-        String(now.getUTCFullYear()),
-        String(now.getUTCMonth() + 1).padStart(2, '0'),
-        `${id}.${kind.ext}`,
-      );
+      const relative = mediaRelativePath(id, kind.ext, now);
       const sha256 = createHash('sha256').update(body).digest('hex');
       await writeDurably(path.join(deps.mediaDir, relative), body);
       await deps.pool.query(

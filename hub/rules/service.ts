@@ -11,6 +11,7 @@ import type { CandidateDraft, DeviceInfo, GridPlace, Rule, RuleContext, Zone } f
 import {
   DEFAULT_MERGE_RADIUS_M,
   DEFAULT_MERGE_WINDOW_S,
+  newCandidateOf,
   type CandidateQueue,
   type MergePolicy,
   type RaiseResult,
@@ -237,27 +238,7 @@ export class DetectionService {
         radiusM: this.options.merge?.radiusM ?? DEFAULT_MERGE_RADIUS_M,
         windowS: this.options.merge?.windowS ?? DEFAULT_MERGE_WINDOW_S,
       };
-      const result = await this.options.candidates.raise(
-        {
-          detectorId: d.ruleId,
-          clientKey: d.key,
-          classCode: d.classRef,
-          lon: d.lon,
-          lat: d.lat,
-          observedAt: new Date(d.startMs),
-          startAt: new Date(d.startMs),
-          endAt: new Date(d.endMs),
-          confidence: Math.min(1, Math.max(0, d.confidence)),
-          description: d.description,
-          evidence: d.evidence as Record<string, unknown>,
-          ruleId: d.ruleId,
-          ruleKind: d.ruleKind,
-          standardId: d.standardId,
-          cellCode: d.cell,
-          deviceId: d.deviceId,
-        },
-        merge,
-      );
+      const result = await this.options.candidates.raise(newCandidateOf(d), merge);
       this.counters[result.outcome] += 1;
       if (result.outcome !== 'repeated') {
         try {

@@ -15,11 +15,11 @@ import type { CandidateDraft } from '../../ingest/rules/types.js';
 import {
   DEFAULT_MERGE_RADIUS_M,
   DEFAULT_MERGE_WINDOW_S,
+  newCandidateOf,
   type CandidateQueue,
   type MergePolicy,
   type RaiseResult,
 } from '../cases/candidates.js';
-import { newCandidateOf } from './candidate.js';
 import { CameraPipeline, type CameraPipelineStats } from './camera-pipeline.js';
 import { DetectionStore } from './detections-store.js';
 import { SnapshotStore } from './snapshots.js';

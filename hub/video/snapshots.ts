@@ -2,9 +2,9 @@
 // (a file under the media directory and a row in `media`, here naming the camera), so a candidate's evidence and the
 // report it becomes show it through the same /api/media/:id.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { mediaRelativePath, writeDurably } from '../storage/media-files.js';
 
 export interface StoredSnapshot {
   id: string;
@@ -28,19 +28,9 @@ export class SnapshotStore {
     const id = randomUUID();
     const at = new Date(atMs);
     // The same layout as uploaded photos: year/month of the moment it shows.
-    const relative = path.join(String(at.getUTCFullYear()), String(at.getUTCMonth() + 1).padStart(2, '0'), `${id}.jpg`);
+    const relative = mediaRelativePath(id, 'jpg', at);
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const file = path.join(this.mediaDir, relative);
-    await mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.part`;
-    const handle = await open(temp, 'w', 0o640);
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeDurably(path.join(this.mediaDir, relative), body);
     await this.pool.query(
       `INSERT INTO media (id, camera_id, content_type, bytes, sha256, path, created_at)
        VALUES ($1, $2, 'image/jpeg', $3, $4, $5, $6)`,

@@ -1,0 +1,92 @@
+// 视频监控点 camera API client: the camera list (with online/offline status), a play URL for the HTTP-FLV player and a
+// JPEG snapshot; every call needs the session's bearer token.
+
+export type CameraStatus = 'online' | 'offline';
+
+/** The part of a hub camera the map and the player use. */
+export interface CameraSummary {
+  id: string;
+  name: string;
+  lon: number;
+  lat: number;
+  status: CameraStatus;
+  enabled: boolean;
+}
+
+/** An HTTP failure; `status` 401 means the token is no longer valid and the user must log in again. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function failure(response: Response, what: string): Promise<ApiError> {
+  const body = (await response.json().catch(() => null)) as { detail?: unknown } | null;
+  const detail = typeof body?.detail === 'string' ? body.detail : `${response.status} ${response.statusText}`;
+  return new ApiError(`${what}: ${detail}`, response.status);
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function parseCamera(value: unknown): CameraSummary | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const c = value as Record<string, unknown>;
+  if (typeof c.id !== 'string' || typeof c.lon !== 'number' || typeof c.lat !== 'number') return null;
+  if (!Number.isFinite(c.lon) || !Number.isFinite(c.lat)) return null;
+  return {
+    id: c.id,
+    name: typeof c.name === 'string' ? c.name : c.id,
+    lon: c.lon,
+    lat: c.lat,
+    status: c.status === 'online' ? 'online' : 'offline',
+    enabled: c.enabled !== false,
+  };
+}
+
+/** GET /api/cameras; malformed entries are dropped rather than failing the whole list. */
+export async function fetchCameras(token: string, signal?: AbortSignal): Promise<CameraSummary[]> {
+  const response = await fetch('/api/cameras', {
+    signal,
+    cache: 'no-store',
+    headers: { accept: 'application/json', ...bearer(token) },
+  });
+  if (!response.ok) throw await failure(response, 'GET /api/cameras');
+  const body = (await response.json()) as { items?: unknown };
+  if (!Array.isArray(body.items)) throw new ApiError('GET /api/cameras did not return { items: [...] }', 0);
+  const items: unknown[] = body.items;
+  return items.map(parseCamera).filter((c): c is CameraSummary => c !== null);
+}
+
+/** GET /api/cameras/{id}/play: a short-lived HTTP-FLV URL (on the media server's port) and whether it is live now. */
+export async function fetchPlayUrl(
+  cameraId: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<{ url: string; live: boolean }> {
+  const path = `/api/cameras/${encodeURIComponent(cameraId)}/play`;
+  const response = await fetch(path, {
+    signal,
+    cache: 'no-store',
+    headers: { accept: 'application/json', ...bearer(token) },
+  });
+  if (!response.ok) throw await failure(response, `GET ${path}`);
+  const body = (await response.json()) as { url?: unknown; live?: unknown };
+  if (typeof body.url !== 'string') throw new ApiError(`GET ${path} returned no url`, 0);
+  return { url: body.url, live: body.live === true };
+}
+
+/** GET /api/cameras/{id}/snapshot as a Blob (an <img> cannot send the bearer header itself). */
+export async function fetchSnapshot(cameraId: string, token: string, signal?: AbortSignal): Promise<Blob> {
+  const path = `/api/cameras/${encodeURIComponent(cameraId)}/snapshot`;
+  const response = await fetch(path, {
+    signal,
+    cache: 'no-store',
+    headers: { accept: 'image/jpeg', ...bearer(token) },
+  });
+  if (!response.ok) throw await failure(response, `GET ${path}`);
+  return response.blob();
+}
