@@ -69,8 +69,9 @@ describe('CameraPullers', () => {
     await registry.update('north', { enabled: true });
     await pullers.sync(await registry.list());
     await waitFor('north online', async () => (await registry.get('north')).status === 'online', 30_000);
-    await waitFor('running', () => pullers.statuses()[0]?.state === 'running');
-    const oldPid = pullers.pullerFor('north')!.pid!;
+    // The ffmpeg child that is publishing now (its 'running' state waits for ffmpeg's progress lines, which a loaded
+    // box may print late; the camera being online already says the stream flows).
+    const oldPid = await waitFor('the puller child', () => pullers.pullerFor('north')?.pid, 30_000);
     await registry.update('north', { rtspUrl: `${camera.url}?channel=2` });
     await pullers.sync(await registry.list());
     expect(processAlive(oldPid)).toBe(false);
