@@ -8,14 +8,7 @@ import type { Observation } from '../../ingest/observation.js';
 import { RuleEngine, type RuleStats } from '../../ingest/rules/engine.js';
 import { configHash, createEngineRules } from '../../ingest/rules/registry.js';
 import type { CandidateDraft, DeviceInfo, GridPlace, Rule, RuleContext, Zone } from '../../ingest/rules/types.js';
-import {
-  DEFAULT_MERGE_RADIUS_M,
-  DEFAULT_MERGE_WINDOW_S,
-  newCandidateOf,
-  type CandidateQueue,
-  type MergePolicy,
-  type RaiseResult,
-} from '../cases/candidates.js';
+import { newCandidateOf, type CandidateQueue, type MergePolicy, type RaiseResult } from '../cases/candidates.js';
 import type { Catalogue } from '../cases/ports.js';
 import { RuleError, RuleStore, type RuleConfig, type RuleIssue } from './store.js';
 import { storedObservations } from './stored-observations.js';
@@ -32,7 +25,7 @@ export interface DetectionServiceOptions {
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Checks the class and situation a rule names; without it only the rule's own schema and zones are checked. */
   catalogue?: Catalogue;
-  /** Defaults for rules that do not set `mergeRadiusM` / `mergeWindowS` themselves: 50 m, 1 day. */
+  /** How near drafts are merged (default: the candidate queue's 50 m, 1 day). */
   merge?: MergePolicy;
   /** After each stored draft (a new or merged candidate, evidence on a case): for the live queue and map. */
   onRaised?: (result: RaiseResult, draft: CandidateDraft) => void;
@@ -78,7 +71,6 @@ interface LiveRule {
   /** The registry's hash of the configuration and the zones it names: the engine keeps the instance while it holds. */
   hash: string;
   rule: Rule;
-  merge: Required<MergePolicy>;
 }
 
 const MAX_QUEUED_DRAFTS = 100_000;
@@ -124,14 +116,6 @@ export class DetectionService {
     });
   }
 
-  private policy(config: RuleConfig): Required<MergePolicy> {
-    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
-    return {
-      radiusM: num(config.mergeRadiusM) ?? this.options.merge?.radiusM ?? DEFAULT_MERGE_RADIUS_M,
-      windowS: num(config.mergeWindowS) ?? this.options.merge?.windowS ?? DEFAULT_MERGE_WINDOW_S,
-    };
-  }
-
   /** Builds rules from configurations, one at a time so one bad stored rule cannot take the others down. */
   private build(configs: readonly RuleConfig[], zones: ReadonlyMap<string, Zone>, reuse: Map<string, LiveRule>) {
     const next = new Map<string, LiveRule>();
@@ -144,7 +128,7 @@ export class DetectionService {
           continue;
         }
         const [built] = createEngineRules([config], zones);
-        if (built) next.set(config.id, { hash: built.hash, rule: built.rule, merge: this.policy(config) });
+        if (built) next.set(config.id, { hash: built.hash, rule: built.rule });
       } catch (err) {
         this.options.log.error({ err, ruleId: config.id }, 'a stored detection rule could not be built; it is skipped');
       }
@@ -234,11 +218,8 @@ export class DetectionService {
 
   private async raise(d: CandidateDraft): Promise<RaiseResult | null> {
     try {
-      const merge = this.live.get(d.ruleId)?.merge ?? {
-        radiusM: this.options.merge?.radiusM ?? DEFAULT_MERGE_RADIUS_M,
-        windowS: this.options.merge?.windowS ?? DEFAULT_MERGE_WINDOW_S,
-      };
-      const result = await this.options.candidates.raise(newCandidateOf(d), merge);
+      // The queue fills what the policy leaves unset with its defaults.
+      const result = await this.options.candidates.raise(newCandidateOf(d), this.options.merge ?? {});
       this.counters[result.outcome] += 1;
       if (result.outcome !== 'repeated') {
         try {

@@ -12,14 +12,7 @@ import { Tracker, type TrackerOptions } from '../../ingest/video/tracker.js';
 import type { CameraSpec, DetectionRecord, Detector, Frame, VideoDraft } from '../../ingest/video/types.js';
 import { VideoRules, type VideoRulesStats } from '../../ingest/video/video-rules.js';
 import type { CandidateDraft } from '../../ingest/rules/types.js';
-import {
-  DEFAULT_MERGE_RADIUS_M,
-  DEFAULT_MERGE_WINDOW_S,
-  newCandidateOf,
-  type CandidateQueue,
-  type MergePolicy,
-  type RaiseResult,
-} from '../cases/candidates.js';
+import { newCandidateOf, type CandidateQueue, type MergePolicy, type RaiseResult } from '../cases/candidates.js';
 import { CameraPipeline, type CameraPipelineStats } from './camera-pipeline.js';
 import { DetectionStore } from './detections-store.js';
 import { SnapshotStore } from './snapshots.js';
@@ -297,11 +290,7 @@ export class VideoService {
           snapshot: { mediaId: snapshot.id, cameraId: vd.frame.cameraId, at: new Date(vd.frame.timeMs).toISOString() },
         } as CandidateDraft['evidence'],
       };
-      const merge = {
-        radiusM: this.options.merge?.radiusM ?? DEFAULT_MERGE_RADIUS_M,
-        windowS: this.options.merge?.windowS ?? DEFAULT_MERGE_WINDOW_S,
-      };
-      const result = await this.options.candidates.raise(newCandidateOf(draft), merge);
+      const result = await this.options.candidates.raise(newCandidateOf(draft), this.options.merge ?? {});
       this.counters[result.outcome] += 1;
       if (result.outcome !== 'repeated') {
         try {
