@@ -22,7 +22,11 @@ const JT808_PHONE_PREFIX = '0139';
 // one given, or one made up for this run.
 const adminToken = process.env.ADMIN_TOKEN || randomBytes(24).toString('base64url');
 const hubMain = fileURLToPath(new URL('../hub/main.js', import.meta.url));
-const hub = spawn(process.execPath, [hubMain], { stdio: 'inherit', env: { ...process.env, ADMIN_TOKEN: adminToken } });
+// The hub gets the heap cap `npm run demo` gave this process (HUB_HEAP_MB), like `npm start` gives it.
+const hub = spawn(process.execPath, [...process.execArgv, hubMain], {
+  stdio: 'inherit',
+  env: { ...process.env, ADMIN_TOKEN: adminToken },
+});
 let stopping = false;
 let simulator: VehicleSimulator | undefined = undefined;
 let trucks: Jt808Terminals | undefined = undefined;

@@ -1,6 +1,7 @@
 // Hub configuration (配置): every setting, read from the environment, validated once at start-up.
 // The same table documents the settings: `npm run docs:config` prints the README table from it, and a test keeps the
 // README in step with it.
+import { accessSync, constants, statSync } from 'node:fs';
 
 export interface HubConfig {
   httpHost: string;
@@ -11,6 +12,7 @@ export interface HubConfig {
   jt808Port: number;
   jt808AutoProvision: boolean;
   databaseUrl: string | undefined;
+  databaseWaitS: number;
   dataDir: string;
   embeddedPgPort: number;
   logLevel: string;
@@ -23,6 +25,7 @@ export interface HubConfig {
   adminToken: string | undefined;
   mqttUrl: string | undefined;
   hubId: string;
+  redisUrl: string | undefined;
   spoolMaxMb: number;
   mediaMaxMb: number;
   deviceRatePerS: number;
@@ -43,7 +46,25 @@ export interface HubConfig {
   videoPublicHost: string | undefined;
   videoSecret: string | undefined;
   videoDetectorWorkers: number;
+  chromiumPath: string;
+  mapBasemap: MapBasemapKind;
+  mapBasemapCrs: MapCrs;
+  mapPmtilesFile: string | undefined;
+  mapPmtilesStyle: string | undefined;
+  mapXyzUrls: readonly string[];
+  mapXyzSubdomains: readonly string[];
+  mapXyzMaxZoom: number;
+  mapAttribution: string | undefined;
+  mapCenter: readonly [lon: number, lat: number];
+  mapZoom: number;
 }
+
+/** The map's base layer (底图): the offline style (nothing leaves the server), a self-hosted PMTiles file, or XYZ tiles. */
+export const MAP_BASEMAP_KINDS = ['offline', 'pmtiles', 'xyz'] as const;
+export type MapBasemapKind = (typeof MAP_BASEMAP_KINDS)[number];
+/** Datum of the basemap's tiles: WGS-84 (and CGCS2000, e.g. 天地图), or GCJ-02 (高德, 腾讯 tiles). */
+export const MAP_CRS = ['wgs84', 'gcj02'] as const;
+export type MapCrs = (typeof MAP_CRS)[number];
 
 type Parser<T> = (raw: string, name: string) => T;
 
@@ -98,6 +119,17 @@ function postgresUrl(raw: string, name: string): string {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error(`${name} must start with postgres:// or postgresql://, got "${url.protocol}//…"`);
   }
+  return raw;
+}
+
+function redisUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be a URL like redis://:password@redis:6379/0, got "${redact(raw)}"`);
+  }
+  if (!['redis:', 'rediss:'].includes(url.protocol)) throw new Error(`${name} must start with redis:// or rediss://`);
   return raw;
 }
 
@@ -157,6 +189,52 @@ function apiKeys(raw: string, name: string): ReadonlyMap<string, string> {
   return map;
 }
 
+/** Tile URL templates separated by spaces, each http(s) with {z}, {x} and {y} (and {s} if subdomains are set). */
+function tileUrls(raw: string, name: string): readonly string[] {
+  const urls = raw.split(/\s+/).filter(Boolean);
+  for (const template of urls) {
+    let url: URL;
+    try {
+      // The placeholders are not valid in every part of a URL (e.g. t{s}.example.cn); check the shape with stand-ins.
+      url = new URL(template.replace(/\{[xyzs]\}/g, '0'));
+    } catch {
+      throw new Error(
+        `${name} must be tile URL templates like https://tiles.example.cn/{z}/{x}/{y}.png, got "${template}"`,
+      );
+    }
+    if (!['http:', 'https:'].includes(url.protocol)) throw new Error(`${name} must start with http:// or https://`);
+    const missing = ['{z}', '{x}', '{y}'].filter((p) => !template.includes(p));
+    if (missing.length) throw new Error(`${name}: "${template}" lacks ${missing.join(', ')}`);
+  }
+  return urls;
+}
+
+function list(raw: string): readonly string[] {
+  return raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+}
+
+function lonLat(raw: string, name: string): readonly [number, number] {
+  const parts = raw.split(',').map((p) => p.trim());
+  const [lon, lat] = parts.map(Number);
+  const ok =
+    parts.length === 2 &&
+    parts.every((p) => /^-?\d+(\.\d+)?$/.test(p)) &&
+    Math.abs(lon!) <= 180 &&
+    Math.abs(lat!) <= 85;
+  if (!ok) throw new Error(`${name} must be longitude,latitude in degrees (WGS-84), e.g. 117.02,36.665, got "${raw}"`);
+  return [lon!, lat!];
+}
+
+function zoom(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || n > 22)
+    throw new Error(`${name} must be a zoom level from 0 to 22, got "${raw}"`);
+  return n;
+}
+
 function redact(raw: string): string {
   return raw.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
@@ -203,6 +281,13 @@ const settings = [
     default: undefined,
     parse: postgresUrl,
     doc: 'PostgreSQL/TimescaleDB to use. Unset: the hub starts an embedded PostgreSQL with its data under `DATA_DIR`.',
+  },
+  {
+    key: 'databaseWaitS',
+    env: 'DATABASE_WAIT_S',
+    default: '300',
+    parse: integer(0, 86_400),
+    doc: 'At start, how long to keep retrying a database that does not answer yet (refused, timed out, starting up) before giving up; 0: do not wait. Wrong credentials or a missing database fail at once.',
   },
   {
     key: 'dataDir',
@@ -275,6 +360,76 @@ const settings = [
     doc: 'Folder of the built web app. Unset: `web/build` of this checkout.',
   },
   {
+    key: 'mapBasemap',
+    env: 'MAP_BASEMAP',
+    default: 'offline',
+    parse: oneOf(MAP_BASEMAP_KINDS) as Parser<MapBasemapKind>,
+    doc: "The map's base layer: `offline` (the built-in plain style: no request leaves the hub), `pmtiles` (the file `MAP_PMTILES_FILE`, served by the hub) or `xyz` (raster tiles from `MAP_XYZ_URLS`, e.g. 天地图).",
+  },
+  {
+    key: 'mapBasemapCrs',
+    env: 'MAP_BASEMAP_CRS',
+    default: 'wgs84',
+    parse: oneOf(MAP_CRS) as Parser<MapCrs>,
+    doc: 'Datum of the basemap: `wgs84` (also CGCS2000, e.g. 天地图) or `gcj02` (e.g. 高德 tiles): the map then shifts what it draws, and clicks back, since positions are WGS-84.',
+  },
+  {
+    key: 'mapPmtilesFile',
+    env: 'MAP_PMTILES_FILE',
+    default: undefined,
+    parse: text,
+    doc: 'With `MAP_BASEMAP=pmtiles`: the PMTiles file (raster, or vector in the OpenMapTiles schema) the hub serves to the map at `/api/map/basemap.pmtiles`.',
+  },
+  {
+    key: 'mapPmtilesStyle',
+    env: 'MAP_PMTILES_STYLE',
+    default: undefined,
+    parse: text,
+    doc: 'For a vector PMTiles file: a MapLibre style JSON whose layers draw it (their vector source is replaced by the file). Unset: the OpenMapTiles "basic" style of `tileserver-gl-styles`.',
+  },
+  {
+    key: 'mapXyzUrls',
+    env: 'MAP_XYZ_URLS',
+    default: '',
+    parse: tileUrls,
+    doc: 'With `MAP_BASEMAP=xyz`: raster tile URL templates with `{z}` `{x}` `{y}` (and `{s}`), separated by spaces, drawn bottom to top (e.g. 天地图 `vec_w` then `cva_w`, with `tk=<key>`).',
+  },
+  {
+    key: 'mapXyzSubdomains',
+    env: 'MAP_XYZ_SUBDOMAINS',
+    default: '',
+    parse: list,
+    doc: 'Values of `{s}` in `MAP_XYZ_URLS`, comma-separated (e.g. `0,1,2,3,4,5,6,7` for 天地图 t0…t7).',
+  },
+  {
+    key: 'mapXyzMaxZoom',
+    env: 'MAP_XYZ_MAX_ZOOM',
+    default: '18',
+    parse: integer(1, 22),
+    doc: 'Highest zoom level the XYZ tiles exist for (the map zooms further by scaling them).',
+  },
+  {
+    key: 'mapAttribution',
+    env: 'MAP_ATTRIBUTION',
+    default: undefined,
+    parse: text,
+    doc: 'Attribution shown on the map for the basemap (e.g. `© 天地图 GS(2024)0568号`).',
+  },
+  {
+    key: 'mapCenter',
+    env: 'MAP_CENTER',
+    default: '117.02,36.665',
+    parse: lonLat,
+    doc: 'Where the map opens: longitude,latitude (WGS-84). Default: the old town of Jinan.',
+  },
+  {
+    key: 'mapZoom',
+    env: 'MAP_ZOOM',
+    default: '14',
+    parse: zoom,
+    doc: 'Zoom level the map opens at.',
+  },
+  {
     key: 'adminToken',
     env: 'ADMIN_TOKEN',
     default: undefined,
@@ -297,6 +452,13 @@ const settings = [
       return raw;
     },
     doc: 'Name of this hub process, unique among hubs sharing an external broker (its MQTT session there).',
+  },
+  {
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    default: undefined,
+    parse: redisUrl,
+    doc: "Several hub processes behind one address (needs `DATABASE_URL`): the brokers share sessions and subscriptions, browsers see every process's updates, one process runs the timers, caches and login throttling are shared — all through this Redis. Unset: one process.",
   },
   {
     key: 'spoolMaxMb',
@@ -431,6 +593,13 @@ const settings = [
     parse: integer(1, 64),
     doc: 'Worker threads running the object detector (TensorFlow.js, WebAssembly); each holds the model (~30 MB).',
   },
+  {
+    key: 'chromiumPath',
+    env: 'CHROMIUM_PATH',
+    default: '/usr/bin/chromium',
+    parse: text,
+    doc: 'Chromium that prints the monthly operations report to PDF (`/api/evaluation/reports/monthly/{month}.pdf`); without it the PDF is refused and the HTML still works.',
+  },
 ] as const satisfies readonly Setting<keyof HubConfig>[];
 
 /** Reads and validates every setting; throws one ConfigError listing every bad value. */
@@ -450,8 +619,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       problems.push((err as Error).message);
     }
   }
+  if (problems.length === 0) problems.push(...basemapProblems(config as unknown as HubConfig));
+  if (config.redisUrl && !config.databaseUrl) {
+    problems.push('REDIS_URL (several hub processes) needs DATABASE_URL: the database they all share');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as HubConfig;
+}
+
+/** The basemap settings that only make sense together. */
+function basemapProblems(c: HubConfig): string[] {
+  const problems: string[] = [];
+  if (c.mapBasemap === 'pmtiles') {
+    if (!c.mapPmtilesFile) problems.push('MAP_BASEMAP=pmtiles needs MAP_PMTILES_FILE (the .pmtiles file to serve)');
+    else if (!isReadableFile(c.mapPmtilesFile))
+      problems.push(`MAP_PMTILES_FILE ${c.mapPmtilesFile} is not a readable file`);
+    if (c.mapPmtilesStyle && !isReadableFile(c.mapPmtilesStyle))
+      problems.push(`MAP_PMTILES_STYLE ${c.mapPmtilesStyle} is not a readable file`);
+  }
+  if (c.mapBasemap === 'xyz') {
+    if (c.mapXyzUrls.length === 0) problems.push('MAP_BASEMAP=xyz needs MAP_XYZ_URLS (tile URL templates)');
+    const needsS = c.mapXyzUrls.some((u) => u.includes('{s}'));
+    if (needsS && c.mapXyzSubdomains.length === 0)
+      problems.push('MAP_XYZ_URLS uses {s}: set MAP_XYZ_SUBDOMAINS (e.g. 0,1,2,3)');
+  }
+  return problems;
+}
+
+function isReadableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The README's configuration table, made from the same settings the hub validates. */

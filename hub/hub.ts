@@ -21,13 +21,15 @@ import { Batcher } from '../ingest/pipeline/batcher.js';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { JumpDetector } from '../ingest/pipeline/plausibility.js';
 import { Spool } from '../ingest/pipeline/spool.js';
-import { startCaseLoop, toLiveCase } from './case-loop.js';
+import { startCaseLoop } from './case-loop.js';
 import { startVideoLoop } from './video-loop.js';
+import { oneProcess, startCluster } from './cluster/cluster.js';
 import { keptSecret } from './kept-secret.js';
 import { CommandService, type CommandTransport } from './commands/commands.js';
 import type { HubConfig } from './config.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
+import { describeDatabase, waitForDatabase } from './db/wait.js';
 import { createPool, detectFeatures, type DatabaseFeatures } from './db/pool.js';
 import { startRetention } from './db/retention.js';
 import { DeviceKinds } from './devices/kinds.js';
@@ -36,12 +38,15 @@ import { DeviceRegistry } from './devices/registry.js';
 import { commandRoutes } from './http/commands.js';
 import { deviceRoutes } from './http/devices.js';
 import { healthRoutes } from './http/health.js';
+import { mapRoutes } from './http/map.js';
 import { mediaRoutes } from './http/media.js';
 import { positionRoutes } from './http/positions.js';
 import { registerProblemHandler } from './http/problem.js';
 import { webRoutes } from './http/web.js';
-import { LIVE_NAMESPACE, LivePush, type LiveStatusDto } from './live/push.js';
+import { loadMapConfig } from './map/basemap.js';
+import { LIVE_NAMESPACE, LivePush, toLiveCamera, type LiveStatusDto } from './live/push.js';
 import { countByType, createMetrics } from './metrics.js';
+import { PositionAccess } from './positions/access.js';
 import { latestPositions } from './positions/store.js';
 import { DurableWriter, deadLetterPath } from './storage/durable-writer.js';
 
@@ -72,7 +77,8 @@ async function listen(port: number, start: () => Promise<unknown>, variable: str
 }
 
 /** Starts everything; on failure, stops whatever had started and rethrows with a message naming the setting to fix. */
-export async function startHub(config: HubConfig, log: Logger): Promise<RunningHub> {
+/** `signal`: a stop asked for while starting (only the wait for the database listens to it; the rest is quick). */
+export async function startHub(config: HubConfig, log: Logger, signal?: AbortSignal): Promise<RunningHub> {
   const stops: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop();
@@ -90,11 +96,32 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     }
     const pool = createPool(databaseUrl, log);
     stops.push(() => pool.end());
+    await waitForDatabase(pool, {
+      waitMs: config.databaseWaitS * 1000,
+      log,
+      target: describeDatabase(databaseUrl),
+      signal,
+    });
     const applied = await migrate(pool);
     const features = await detectFeatures(pool);
     log.info({ applied, ...features }, 'database ready');
-    const retention = await startRetention(pool, features, config.retentionDays, log);
-    stops.push(() => retention.stop());
+    // Several processes (REDIS_URL): the work that must run once runs on the elected one (hub/cluster/).
+    const cluster = config.redisUrl
+      ? await startCluster({
+          redisUrl: config.redisUrl,
+          databaseUrl,
+          hubId: config.hubId,
+          log: log.child({ part: 'cluster' }),
+          registry: metrics.registry,
+          waitMs: config.databaseWaitS * 1000,
+          ...(signal ? { signal } : {}),
+        })
+      : oneProcess(config.hubId, log, metrics.registry);
+    stops.push(() => cluster.close());
+    cluster.singletons.run('retention', async () => {
+      const retention = await startRetention(pool, features, config.retentionDays, log);
+      return () => retention.stop();
+    });
 
     const registry = new DeviceRegistry(pool);
     const kinds = new DeviceKinds(registry);
@@ -109,7 +136,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       // Map clients poll; per-request lines would drown the device log. Errors are still logged.
       logController: new LogController({ disableRequestLogging: true }),
     });
-    const io = new SocketServer(http.server, { path: '/socket.io', serveClient: false });
+    const io = new SocketServer(http.server, {
+      path: '/socket.io',
+      serveClient: false,
+      ...(cluster.socketAdapter ? { adapter: cluster.socketAdapter } : {}),
+    });
     stops.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
 
     // The case loop: catalogue, grid, calendar, users, cases, notifications (its routes are registered below)
@@ -120,6 +151,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       adminToken: token,
       log: log.child({ part: 'cases' }),
       deviceInfo: (id) => kinds.info(id),
+      cluster,
     });
     stops.push(() => caseLoop.close());
     // Cameras (the registry always; the media server, RTSP pulls and the detector with VIDEO_ENABLED)
@@ -130,18 +162,30 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       config,
       caseLoop,
       log: log.child({ part: 'video' }),
+      cluster,
     });
     stops.push(() => videoLoop.close());
 
+    // Collectors' positions are people's: only for sessions that may see them (HTTP and live alike).
+    const positionAccess = new PositionAccess(caseLoop.sessions, pool);
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
       kindOf: (id) => kinds.get(id),
+      access: positionAccess,
+      log: log.child({ part: 'live' }),
       caseSnapshot: () => caseLoop.openCases(),
+      candidateSnapshot: () => caseLoop.pendingCandidates(),
+      vehicleKindOf: (id) => {
+        const kind = kinds.info(id)?.attributes.vehicleKind;
+        return typeof kind === 'string' ? kind : null;
+      },
+      cameraSnapshot: async () => (await videoLoop.cameras.liveStates()).map(toLiveCamera),
+      acrossProcesses: cluster.clustered,
       snapshot: async () => {
         const latest = await latestPositions(pool);
         return {
           positions: latest.map((p) => ({
             deviceId: p.deviceId,
-            kind: kinds.get(p.deviceId),
+            kind: p.kind,
             time: new Date(p.timeMs).toISOString(),
             lat: p.lat,
             lon: p.lon,
@@ -154,7 +198,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
               : [
                   {
                     deviceId: p.deviceId,
-                    kind: kinds.get(p.deviceId),
+                    kind: p.kind,
                     state: p.state as LiveStatusDto['state'],
                     time: new Date(p.stateTimeMs).toISOString(),
                   },
@@ -164,8 +208,9 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       },
     });
     stops.push(() => live.stop());
-    caseLoop.service.onChange((change) => live.pushCase(toLiveCase(change)));
+    caseLoop.service.onChange((change) => live.pushCase(caseLoop.liveCase(change)));
     caseLoop.onCandidate((candidate) => live.pushCandidate(candidate));
+    videoLoop.cameras.onLiveChange((camera) => live.pushCamera(toLiveCamera(camera)));
 
     // Ingest pipeline: plausibility → batch → durable write (database, or the spool while it is away)
     const spoolDir = path.resolve(config.dataDir, 'spool');
@@ -204,6 +249,17 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       onShed: (n) => metrics.shed.inc(n),
     });
     const rateLimiter = new DeviceRateLimiter(config.deviceRatePerS, config.deviceRateBurst);
+    // 集群交接 a device that connected here: claimed, and its detection state rebuilt if it was handled elsewhere; one
+    // that connected to another process: forgotten here.
+    const ownership = cluster.ownership;
+    ownership?.onChange({
+      adopted: (deviceId) => void caseLoop.detection.adoptDevice(deviceId, () => kinds.ensure(deviceId)),
+      left: (deviceId) => caseLoop.detection.forgetDevice(deviceId),
+    });
+    const arrived = (deviceId: string) =>
+      void ownership
+        ?.arrived(deviceId)
+        .catch((err: unknown) => log.warn({ err, deviceId }, 'device arrival not told to the other hub processes'));
     const accept = (observations: Observation[], qos: 0 | 1 | 2) => {
       countByType(metrics.messagesIn, observations);
       for (const o of observations) lastSeen.note(o.deviceId);
@@ -262,9 +318,11 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
           maxFutureSkewMs: config.maxFutureSkewS * 1000,
           maxAgeMs: config.retentionDays * 86_400_000,
         },
+        ...(cluster.clustered ? { cluster: cluster.brokerCluster()! } : {}),
         sinks: {
           ...sinks,
           authenticate,
+          deviceConnected: arrived,
           authFailed: (reason) => metrics.authFailures.inc({ reason }),
           admit: (deviceId, nowMs) => rateLimiter.admit(deviceId, nowMs),
           listeningForCommands: (deviceId) =>
@@ -281,6 +339,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       stops.push(() => mqtt.close());
       mqttPort = mqtt.port;
       transport = { deliver: (deviceId, message) => mqtt.sendCommand(deviceId, message.commandId, message) };
+      cluster.reportServiceClients(() => mqtt.connections().service);
       brokerListening = mqtt.listening;
       metrics.devicesConnected.reset();
       const connectedGauge = setInterval(() => {
@@ -307,6 +366,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
           const device = await terminals.authenticate(phone, authCode);
           if (!device) return null;
           kinds.set(device.deviceId, device.kind);
+          arrived(device.deviceId);
           void commands
             ?.deliverPending(device.deviceId)
             .catch((err: unknown) => log.warn({ err, deviceId: device.deviceId }, 'pending commands not delivered'));
@@ -349,7 +409,8 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
     stops.push(() => clearInterval(jt808Gauge));
     // A command goes to a terminal over JT/T 808 when it is connected there and the protocol has the command.
     const mqttTransport = transport;
-    commands = new CommandService(pool, {
+    // Several processes: a device connected to another one gets its command through that process (hub/cluster/).
+    const commandTransport = await cluster.commandTransport({
       deliver: async (deviceId, message) => {
         if (message.kind === 'set_report_interval') {
           const seconds = Number(message.params.intervalS);
@@ -358,6 +419,7 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
         return mqttTransport.deliver(deviceId, message);
       },
     });
+    commands = new CommandService(pool, commandTransport);
 
     // HTTP
     registerProblemHandler(http);
@@ -375,8 +437,12 @@ export async function startHub(config: HubConfig, log: Logger): Promise<RunningH
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
     await http.register(healthRoutes, { pool, brokerListening: () => brokerListening() });
-    await http.register(positionRoutes, { pool, features });
-    await http.register(deviceRoutes, { registry, adminToken: token });
+    await http.register(positionRoutes, { pool, features, access: positionAccess });
+    await http.register(mapRoutes, {
+      map: await loadMapConfig(config),
+      pmtilesFile: config.mapBasemap === 'pmtiles' ? config.mapPmtilesFile : undefined,
+    });
+    await http.register(deviceRoutes, { registry, auth: caseLoop.sessions });
     await http.register(commandRoutes, { commands, registry, adminToken: token });
     await http.register(mediaRoutes, {
       pool,

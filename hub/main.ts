@@ -15,12 +15,17 @@ const log = pino({ level: config.logLevel, base: { service: 'cityhub' } });
 
 let hub: RunningHub | undefined;
 let stopRequested: string | undefined;
+/** Cuts short a start that is waiting for the database. */
+const starting = new AbortController();
 const stop = (signal: string) => {
   if (stopRequested) return;
   stopRequested = signal;
   log.info({ signal }, 'stopping');
   // Still starting: the start-up sequence sees the request and stops once it is done.
-  if (!hub) return;
+  if (!hub) {
+    starting.abort();
+    return;
+  }
   hub.close().then(
     () => process.exit(0),
     (err: unknown) => {
@@ -37,13 +42,17 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 try {
-  hub = await startHub(config, log);
+  hub = await startHub(config, log, starting.signal);
   if (stopRequested) {
     const signal = stopRequested;
     stopRequested = undefined;
     stop(signal);
   }
 } catch (err) {
+  if (stopRequested) {
+    log.info({ signal: stopRequested, err: (err as Error).message }, 'stopped before the start completed');
+    process.exit(0);
+  }
   log.fatal({ err: (err as Error).message }, 'hub failed to start');
   process.stderr.write(`cityhub: ${(err as Error).message}\n`);
   process.exit(1);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { keptSecret } from './kept-secret.js';
 import { startMediaServer, type MediaServer } from '../ingest/video/media-server.js';
@@ -12,6 +12,7 @@ import { DetectorPool } from '../models/pool.js';
 // The manifest only (the loader would pull TensorFlow.js into the main thread even with video off).
 import manifest from '../models/manifest.json' with { type: 'json' };
 import type { CaseLoop } from './case-loop.js';
+import type { Cluster } from './cluster/cluster.js';
 import { cameraMediaSink } from './cameras/media-sink.js';
 import { CameraPullers } from './cameras/pullers.js';
 import { CameraRegistry } from './cameras/registry.js';
@@ -28,6 +29,8 @@ export interface VideoLoopOptions {
   config: HubConfig;
   caseLoop: CaseLoop;
   log: Logger;
+  /** Several hub processes: a camera changed on one reloads the registry's cache and the pulls in every one. */
+  cluster?: Cluster;
 }
 
 export interface VideoLoop {
@@ -40,7 +43,8 @@ export interface VideoLoop {
 export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLoop> {
   const { pool, config, caseLoop, log } = options;
   const cameras = new CameraRegistry(pool, { catalogue: caseLoop.catalogue, detectorClasses: manifest.classes });
-  await cameras.markAllOffline();
+  // One process alone: nothing publishes before it starts. Several: the others' cameras are publishing to them.
+  if (!options.cluster?.clustered) await cameras.markAllOffline();
   await cameras.loadPublishable();
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -79,10 +83,25 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
       await pull.sync(await cameras.list());
       const detector = await DetectorPool.start({ size: config.videoDetectorWorkers });
       closers.push(() => detector.close());
+      // From a frame handed to the pool to its detections (queue wait included): what a camera's chain waits.
+      const detectSeconds = new Histogram({
+        name: 'cityhub_video_detect_seconds',
+        help: 'Time from a frame handed to the detector pool to its detections (queue wait included)',
+        buckets: [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 5, 10],
+        registers: [options.metrics],
+      });
       video = new VideoService({
         pool,
         candidates: caseLoop.candidates,
-        detector,
+        detector: {
+          async detect(frame) {
+            const end = detectSeconds.startTimer();
+            const found = await detector.detect(frame);
+            end();
+            return found;
+          },
+          close: () => detector.close(),
+        },
         cameras: registryCameraSource(cameras, (id) => localRtmpPlayUrl(server, id)),
         mediaDir: path.resolve(config.dataDir, 'media'),
         timeZone: caseLoop.timeZone,
@@ -94,10 +113,13 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
       closers.push(() => service.close());
       await service.sync();
       // Per camera, what each stage did with the frames: sampled, dropped while busy, kept from the detector by the
-      // motion gate, detected; read from the pipeline's own counters when Prometheus scrapes.
+      // motion gate or let through, refused by a full detector pool, detected; read from the pipeline's own counters
+      // when Prometheus scrapes (since the camera's analysis started).
       new Gauge({
         name: 'cityhub_video_frames',
-        help: 'Frames per camera and stage since start: sampled, dropped (busy), gate_skipped, detected',
+        help:
+          'Frames per camera and stage since its analysis started: sampled, dropped (busy), gate_skipped, ' +
+          'gate_passed, detector_refused (pool full or failed), detected',
         labelNames: ['camera', 'stage'] as const,
         registers: [options.metrics],
         collect() {
@@ -106,6 +128,8 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
             this.set({ camera: c.cameraId, stage: 'sampled' }, c.sampler.frames);
             this.set({ camera: c.cameraId, stage: 'dropped' }, c.sampler.dropped);
             this.set({ camera: c.cameraId, stage: 'gate_skipped' }, c.motion.skipped);
+            this.set({ camera: c.cameraId, stage: 'gate_passed' }, c.motion.passed);
+            this.set({ camera: c.cameraId, stage: 'detector_refused' }, c.detectorErrors);
             this.set({ camera: c.cameraId, stage: 'detected' }, c.detected);
           }
         },
@@ -132,6 +156,13 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
     throw err;
   }
 
+  /** A camera was created, edited, enabled or disabled: the pulls, the media server and the analysis follow. */
+  const applyChange = async (id: string, enabled: boolean) => {
+    await pullers?.sync(await cameras.list());
+    if (!enabled) media?.disconnect(id);
+    await video?.sync();
+  };
+
   return {
     cameras,
     media,
@@ -141,10 +172,13 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
         auth: caseLoop.sessions,
         ...(media ? { media } : {}),
         onChange: async (camera) => {
-          await pullers?.sync(await cameras.list());
-          if (!camera.enabled) media?.disconnect(camera.id);
-          await video?.sync();
+          await applyChange(camera.id, camera.enabled);
+          options.cluster?.caches?.announce('cameras', { id: camera.id, enabled: camera.enabled });
         },
+      });
+      await options.cluster?.caches?.onChange('cameras', async (m) => {
+        await cameras.loadPublishable();
+        await applyChange(String(m.id), m.enabled === true);
       });
     },
     close,

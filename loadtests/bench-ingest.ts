@@ -10,23 +10,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
   GENERATOR_ARG_SPEC,
@@ -43,8 +31,15 @@ import {
   type Sample,
 } from './generator-core.js';
 import type { GeneratorSummary, SecondReport } from './mqtt-generator.js';
+import type { FleetSummary } from './fleet-merge.js';
+import type { SwarmSecond, SwarmSummary } from './live-swarm.js';
+import { availability, buildTimeline, thin, type Availability, type Probe, type TimelineRow } from './timeline.js';
+import { textTable as table } from './suite-report.js';
+import { parsePrometheus } from './video-figures.js';
+import { kindOfDevice } from './payload-profiles.js';
 import {
   CLOCK_TICKS_PER_S,
+  ProcessTreeCpu,
   cpuSecondsOfProcessTree,
   readCpuSeconds,
   readMachineCpu,
@@ -52,7 +47,19 @@ import {
   readParentPid,
 } from './procfs.js';
 import { ProvisioningError, benchDeviceIds, provisionDevices } from './provision.js';
-import { delay, exited, freePort, repoRoot, stopAllChildren, stopChild, track, waitForHealth } from './processes.js';
+import { optionString, parseHubEnv, parseOptions, readCommandLine } from './cli.js';
+import {
+  delay,
+  exited,
+  freePort,
+  repoRoot,
+  siblingCommand,
+  spawnHub,
+  stopAllChildren,
+  stopChild,
+  track,
+  waitForHealth,
+} from './processes.js';
 
 // ───────────────────────────── targets ─────────────────────────────
 
@@ -89,12 +96,23 @@ Hub:
       --hub-env NAME=value      extra environment for --start-hub, repeatable; stored in the result. E.g.
                                 DEVICE_RATE_PER_S=1000000 to measure capacity above the per-device rate limit
 
+Generator:
+      --generator-processes <n> run the load from n generator processes (loadtests/fleet.ts): one Node process
+                                tops out at ~20–23k msgs/s here; the overload run (2× ~36k msgs/s) needs 4  (default 1)
+      --live-clients <n>        (b): n socket.io clients on the hub's /live namespace measure publish → map delta
+                                latency (loadtests/live-swarm.ts, its own process)  (default 0: none)
+
 Baseline:
       --skip-baseline           run only the hub phase
       --mosquitto <path>        (default /usr/sbin/mosquitto)
 
 Load (the same for both phases; defaults differ from the generator's: --devices 200 --rate max --duration 20):
 ${GENERATOR_OPTIONS_HELP}
+During (b), the runner probes GET /healthz and one API call (GET /api/devices?limit=1 with the admin token, else
+GET /api/map/config) every second, samples the hub's RSS, counts rows, reads /metrics (refusals, QoS 0 shed) before
+and after, and prints a per-second timeline: offered, acked, committed/s, RSS, probe times — and whether the hub
+stayed up and the API answered throughout.
+
 Output:
       --out <dir|file.json>     where the JSON result goes  (default /tmp)
       --label <text>            stored in the result
@@ -119,6 +137,8 @@ const RUNNER_ARG_SPEC = {
   'db-poll': { type: 'string' },
   'hub-env': { type: 'string', multiple: true },
   'skip-baseline': { type: 'boolean' },
+  'generator-processes': { type: 'string' },
+  'live-clients': { type: 'string' },
   mosquitto: { type: 'string' },
   out: { type: 'string' },
   label: { type: 'string' },
@@ -142,24 +162,18 @@ interface BenchArgs {
   /** Extra environment for --start-hub, e.g. DEVICE_RATE_PER_S=100000. */
   hubEnv: Record<string, string>;
   skipBaseline: boolean;
+  /** Generator processes (fleet.ts when more than one, or with live clients). */
+  generatorProcesses: number;
+  /** socket.io observers on /live during (b). */
+  liveClients: number;
   mosquitto: string;
   out: string;
   label?: string;
 }
 
 function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs | 'help' {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: { ...GENERATOR_ARG_SPEC, ...RUNNER_ARG_SPEC },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return 'help';
+  const values = parseOptions(argv, { ...GENERATOR_ARG_SPEC, ...RUNNER_ARG_SPEC });
+  if (values === 'help') return 'help';
   // Benchmark defaults: enough devices to spread the load, and as fast as acks allow.
   values.devices ??= '200';
   values.duration ??= '20';
@@ -169,17 +183,9 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
     flags as Record<string, string | boolean | undefined>,
     'mqtt://127.0.0.1:1883',
   );
-  const hubEnv: Record<string, string> = {};
-  for (const entry of (hubEnvRaw as string[] | undefined) ?? []) {
-    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/s.exec(entry);
-    if (!m) throw new UsageError(`--hub-env takes NAME=value, got ${JSON.stringify(entry)}`);
-    if (MANAGED_HUB_ENV.includes(m[1]!)) {
-      throw new UsageError(`--hub-env cannot set ${m[1]}: the runner sets it (${MANAGED_HUB_ENV.join(', ')})`);
-    }
-    hubEnv[m[1]!] = m[2]!;
-  }
+  const hubEnv = parseHubEnv(hubEnvRaw as string[] | undefined, MANAGED_HUB_ENV);
 
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const str = (k: string) => optionString(values, k);
   const startHub = values['start-hub'] === true;
   const hubMqttUrl = str('hub-mqtt-url');
   const hubHttpUrl = str('hub-http-url');
@@ -209,6 +215,10 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
     return n;
   };
   const provision = int('provision', 1, 100_000);
+  const processes = int('generator-processes', 1, 32);
+  if (processes !== undefined && processes > load.devices) {
+    throw new UsageError(`--generator-processes ${processes} is more than --devices ${load.devices}`);
+  }
   const hubPid = int('hub-pid', 1, 4_194_304);
   const adminToken = str('admin-token') ?? (env.ADMIN_TOKEN?.trim() || undefined);
   if (provision !== undefined) {
@@ -234,6 +244,8 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
     dbPollMs: int('db-poll', 0, 600_000) ?? 2000,
     hubEnv,
     skipBaseline,
+    generatorProcesses: int('generator-processes', 1, 32) ?? 1,
+    liveClients: int('live-clients', 0, 2000) ?? 0,
     mosquitto: str('mosquitto') ?? '/usr/sbin/mosquitto',
     out: str('out') ?? '/tmp',
     ...(str('label') ? { label: str('label') } : {}),
@@ -243,14 +255,6 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
 // ───────────────────────────── child processes ─────────────────────────────
 
 const say = (line: string) => process.stderr.write(line + '\n');
-
-/** How to run a sibling TypeScript file: through tsx when this file itself runs as .ts, plain node from dist/. */
-function siblingCommand(name: string): string[] {
-  const self = fileURLToPath(import.meta.url);
-  const ext = path.extname(self);
-  const file = path.join(path.dirname(self), `${name}${ext}`);
-  return ext === '.ts' ? ['--import', import.meta.resolve('tsx'), file] : [file];
-}
 
 async function waitForTcp(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -282,39 +286,72 @@ function jsonLines(child: ChildProcess, onLine: (o: Record<string, unknown>) => 
 }
 
 interface GeneratorRun {
-  summary: GeneratorSummary;
+  summary: GeneratorSummary | FleetSummary;
+  /** The socket.io observers' summary (--live-clients). */
+  endToEnd?: SwarmSummary;
   startedAtMs: number;
   endedAtMs: number;
 }
 
-/** Runs the generator as a child process (its own event loop and CPU accounting) and returns its summary. */
+interface GeneratorSetup {
+  processes: number;
+  /** The hub's HTTP URL for socket.io observers, and how many. */
+  observeUrl?: string;
+  observers: number;
+}
+
+/**
+ * Runs the generator as a child process (its own event loop and CPU accounting) and returns its summary: one
+ * mqtt-generator.ts, or fleet.ts forking several of them (and the socket.io observers).
+ */
 async function runGeneratorChild(
   phase: string,
   options: GeneratorOptions,
   extra: () => string,
   cpu: CpuSampler,
+  setup: GeneratorSetup = { processes: 1, observers: 0 },
 ): Promise<GeneratorRun> {
   const startedAtMs = Date.now();
-  const child = track(
-    spawn(process.execPath, [...siblingCommand('mqtt-generator'), ...generatorArgv(options), '--output', 'jsonl'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
-  );
+  const fleet = setup.processes > 1 || setup.observeUrl !== undefined;
+  const argv = fleet
+    ? [
+        ...siblingCommand('fleet'),
+        ...generatorArgv(options),
+        ...['--processes', String(setup.processes), '--output', 'jsonl'],
+        ...(setup.observeUrl ? ['--observe', setup.observeUrl, '--observers', String(setup.observers)] : []),
+      ]
+    : [...siblingCommand('mqtt-generator'), ...generatorArgv(options), '--output', 'jsonl'];
+  const child = track(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] }));
   const pid = child.pid;
-  cpu.add('generator', () => (pid !== undefined ? readCpuSeconds(pid) : undefined));
+  let observerPid: number | undefined;
+  // The fleet's processes are its children: count the whole tree, less the observer (counted on its own).
+  const tree = pid !== undefined ? new ProcessTreeCpu(pid) : undefined;
+  cpu.add('generator', () => tree?.read());
   let summary: GeneratorSummary | undefined;
+  let endToEnd: SwarmSummary | undefined;
+  let lastMap = '';
   jsonLines(child, (o) => {
-    if (o.type === 'second') {
+    if (o.type === 'child' && o.role === 'observer') {
+      observerPid = o.pid as number;
+      tree?.exclude.add(observerPid);
+      const observerCpu = new ProcessTreeCpu(observerPid);
+      cpu.add('observer', () => observerCpu.read());
+    } else if (o.type === 'swarm-second') {
+      const s = o as unknown as SwarmSecond;
+      lastMap = s.p99Ms !== undefined ? `  map p99 ${s.p99Ms} ms` : '';
+    } else if (o.type === 'second') {
       const r = o as unknown as SecondReport;
       const lat = r.p50Ms !== undefined ? `  ack p50 ${r.p50Ms} p99 ${r.p99Ms} ms` : '';
       say(
         `[${phase} ${String(r.tS).padStart(3)} s] connected ${r.connected}  sent ${r.sentPerS}/s  ` +
-          `acked ${r.ackedPerS}/s  in flight ${r.inflight}${lat}${extra()}`,
+          `acked ${r.ackedPerS}/s  in flight ${r.inflight}${lat}${lastMap}${extra()}`,
       );
     } else if (o.type === 'notice') {
       say(`[${phase}] generator: ${String(o.message)}`);
     } else if (o.type === 'summary') {
-      summary = o as unknown as GeneratorSummary;
+      const { endToEnd: e2e, ...rest } = o as unknown as GeneratorSummary & { endToEnd?: SwarmSummary };
+      summary = rest;
+      endToEnd = e2e;
     }
   });
   // The generator bounds itself; this only guards against a wedged child.
@@ -323,7 +360,7 @@ async function runGeneratorChild(
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
   if (!summary) throw new Error(`the generator (${phase}) exited with status ${code} without a summary`);
-  return { summary, startedAtMs, endedAtMs: Date.now() };
+  return { summary, ...(endToEnd ? { endToEnd } : {}), startedAtMs, endedAtMs: Date.now() };
 }
 
 // ───────────────────────────── (a) baseline: mosquitto ─────────────────────────────
@@ -406,6 +443,16 @@ class CpuSampler {
     const r2 = (x: number) => Math.round(Math.max(0, x) * 100) / 100;
     return { machineBusy: r2(busy / total), interruptCores: r2(interrupts), otherCores: r2(busy - ours - interrupts) };
   }
+}
+
+/**
+ * Where CPU is read: the generator's steady window, or the whole send phase when there was no steady second (devices
+ * still connecting at the end, on a loaded box), rather than no figure at all.
+ */
+function cpuWindow(g: GeneratorSummary): { from: number; to: number } {
+  return g.sendEndMs - g.steadyFromMs >= 1000
+    ? { from: g.steadyFromMs, to: g.sendEndMs }
+    : { from: g.sendStartMs, to: g.sendEndMs };
 }
 
 const runnerCpuSeconds = () => {
@@ -516,7 +563,10 @@ async function runBaseline(args: BenchArgs, tmp: string): Promise<BaselineResult
     cpu.start();
     let run: GeneratorRun;
     try {
-      run = await runGeneratorChild('a mosquitto', { ...args.load, url }, () => `  | delivered ${lastPerS}/s`, cpu);
+      run = await runGeneratorChild('a mosquitto', { ...args.load, url }, () => `  | delivered ${lastPerS}/s`, cpu, {
+        processes: args.generatorProcesses,
+        observers: 0,
+      });
     } finally {
       cpu.stop();
     }
@@ -544,8 +594,8 @@ async function runBaseline(args: BenchArgs, tmp: string): Promise<BaselineResult
     const lastAt = summary.lastAtMs as number | null | undefined;
     if (typeof summary.atMs === 'number') received.push({ atMs: summary.atMs, value: total });
 
-    const { steadyFromMs: from, sendEndMs: to } = run.summary;
-    const steady = rateBetween(received, from, to, 1000);
+    const { from, to } = cpuWindow(run.summary);
+    const steady = rateBetween(received, run.summary.steadyFromMs, run.summary.sendEndMs, 1000);
     return {
       broker,
       generator: run.summary,
@@ -587,43 +637,16 @@ interface StartedHub {
 }
 
 async function startHub(args: BenchArgs, logDir: string, stamp: string): Promise<StartedHub> {
-  if (!existsSync(args.hubEntry)) {
-    throw new Error(`${args.hubEntry} not found: build the hub first (npm run build:server)`);
-  }
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const adminToken = args.adminToken ?? randomBytes(24).toString('base64url');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-hub-data-'));
-  const logFile = path.join(logDir, `bench-hub-${stamp}.log`);
-  const logFd = openSync(logFile, 'a');
-  const child = track(
-    spawn(process.execPath, [args.hubEntry], {
-      cwd: repoRoot(),
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        ...args.hubEnv,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(httpPort),
-        MQTT_HOST: '127.0.0.1',
-        MQTT_PORT: String(mqttPort),
-        DATABASE_URL: args.databaseUrl!,
-        DATA_DIR: dataDir,
-        ADMIN_TOKEN: adminToken,
-      },
-      stdio: ['ignore', logFd, logFd],
-    }),
-  );
-  closeSync(logFd);
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  say(`[b] starting the hub (${path.relative(process.cwd(), args.hubEntry)}), log ${logFile}`);
-  try {
-    await waitForHealth(httpUrl, 120_000, child);
-  } catch (err) {
-    await stopChild(child, 5000);
-    const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${(err as Error).message}; the end of ${logFile}:\n${tail}`, { cause: err });
-  }
-  return { child, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, httpUrl, adminToken, logFile, dataDir };
+  return spawnHub({
+    entry: args.hubEntry,
+    databaseUrl: args.databaseUrl!,
+    adminToken: args.adminToken ?? randomBytes(24).toString('base64url'),
+    dataPrefix: 'bench-hub-data-',
+    logFile: path.join(logDir, `bench-hub-${stamp}.log`),
+    env: args.hubEnv,
+    say,
+    label: `[b] starting the hub (${path.relative(process.cwd(), args.hubEntry)})`,
+  });
 }
 
 interface HubResult {
@@ -655,7 +678,47 @@ interface HubResult {
   throughputSource: 'database rows' | 'PUBACKs';
   steadyCommittedPerS?: number;
   rss?: { peakMb: number; finalMb: number; beforeLoadMb: number };
-  cpu: PhaseCpu & { hub: CpuWindow; postgres: CpuWindow };
+  cpu: PhaseCpu & { hub: CpuWindow; postgres: CpuWindow; observer?: CpuWindow };
+  /** Publish → map delta, measured by socket.io observers on /live (--live-clients). */
+  endToEnd?: SwarmSummary;
+  /** How the hub answered /healthz and the API while loaded, and whether its process was still running at the end. */
+  availability?: Availability & { apiPath: string; hubAliveAtEnd: boolean | null };
+  /** The hub's own counters (/metrics) over the run: refusals by reason and QoS 0 shed. */
+  hubCounters?: { rejectedByReason: Record<string, number>; qos0Shed: number };
+  /** Second by second: offered, acked, committed, refused, RSS, probes. */
+  timeline: TimelineRow[];
+}
+
+/** The hub's refusal and shed counters from its /metrics (undefined if it does not answer). */
+async function readHubCounters(
+  httpUrl: string,
+): Promise<{ rejected: Record<string, number>; shed: number } | undefined> {
+  try {
+    const response = await fetch(new URL('/metrics', httpUrl), { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return undefined;
+    const samples = parsePrometheus(await response.text());
+    const rejected: Record<string, number> = {};
+    let shed = 0;
+    for (const m of samples) {
+      if (m.name === 'cityhub_messages_rejected_total') rejected[m.labels.reason ?? '?'] = m.value;
+      if (m.name === 'cityhub_qos0_shed_total') shed += m.value;
+    }
+    return { rejected, shed };
+  } catch {
+    return undefined;
+  }
+}
+
+/** One timed GET: status (0 when it failed or timed out) and milliseconds. */
+async function timedGet(url: URL, headers: Record<string, string> = {}): Promise<{ status: number; ms?: number }> {
+  const t = performance.now();
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+    await response.arrayBuffer();
+    return { status: response.status, ms: Math.round((performance.now() - t) * 10) / 10 };
+  } catch {
+    return { status: 0 };
+  }
 }
 
 class RowCounter {
@@ -731,7 +794,9 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
     if (args.provision !== undefined) {
       const ids = benchDeviceIds(args.load.idPrefix, args.load.idStart, args.provision);
       say(`[b] provisioning ${ids.length} devices ${ids[0]}… through POST ${httpUrl}/api/devices/import`);
-      const credentials = await provisionDevices(httpUrl!, started?.adminToken ?? args.adminToken!, ids);
+      const prefix = args.load.idPrefix;
+      const kindOf = (id: string) => kindOfDevice(args.load.profile, Number(id.slice(prefix.length)));
+      const credentials = await provisionDevices(httpUrl!, started?.adminToken ?? args.adminToken!, ids, 1000, kindOf);
       credentialsFile ??= path.join(outDir, `bench-credentials-${stamp}.json`);
       writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials), null, 1) + '\n', {
         mode: 0o600,
@@ -775,8 +840,38 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
     };
     sampleMemory();
     memory.before = memory.last;
-    const memoryTimer = setInterval(sampleMemory, 500);
+    const rssSeries: Sample[] = [];
+    const memoryTimer = setInterval(() => {
+      sampleMemory();
+      if (memory.last > 0) rssSeries.push({ atMs: Date.now(), value: memory.last });
+    }, 500);
     const pollTimer = args.dbPollMs > 0 ? setInterval(() => void poll(), args.dbPollMs) : undefined;
+
+    // Is the hub still serving while loaded? /healthz and one API call every second (a probe never overlaps itself).
+    const adminToken = started?.adminToken ?? args.adminToken;
+    const apiPath = adminToken ? '/api/devices?limit=1' : '/api/map/config';
+    const apiHeaders: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+    const probes: Probe[] = [];
+    let probing = false;
+    const probe = async () => {
+      if (!httpUrl || probing) return;
+      probing = true;
+      const atMs = Date.now();
+      const [health, api] = await Promise.all([
+        timedGet(new URL('/healthz', httpUrl)),
+        timedGet(new URL(apiPath, httpUrl), apiHeaders),
+      ]);
+      probes.push({
+        atMs,
+        healthStatus: health.status,
+        ...(health.ms !== undefined ? { healthMs: health.ms } : {}),
+        apiStatus: api.status,
+        ...(api.ms !== undefined ? { apiMs: api.ms } : {}),
+      });
+      probing = false;
+    };
+    const probeTimer = httpUrl ? setInterval(() => void probe(), 1000) : undefined;
+    const countersBefore = httpUrl ? await readHubCounters(httpUrl) : undefined;
 
     // The database server's own processes (postmaster and children), found through our connection's backend.
     const postmasterPid = counter ? await counter.postmasterPid() : undefined;
@@ -791,13 +886,25 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
       (hubPid !== undefined ? `  hub RSS ${Math.round(memory.last / 2 ** 20)} MB` : '');
     let run: GeneratorRun;
     try {
-      run = await runGeneratorChild('b hub', load, extra, cpu);
+      run = await runGeneratorChild('b hub', load, extra, cpu, {
+        processes: args.generatorProcesses,
+        ...(args.liveClients > 0 && httpUrl ? { observeUrl: httpUrl } : {}),
+        observers: args.liveClients,
+      });
     } finally {
       clearInterval(memoryTimer);
       if (pollTimer) clearInterval(pollTimer);
+      if (probeTimer) clearInterval(probeTimer);
       cpu.stop();
     }
     sampleMemory();
+    while (probing) await delay(20);
+    const countersAfter = httpUrl ? await readHubCounters(httpUrl) : undefined;
+    const hubAliveAtEnd = started
+      ? !exited(started.child)
+      : hubPid !== undefined
+        ? readMemory(hubPid) !== undefined
+        : null;
 
     // Rows still being written (publishes that were not acked before the drain ended): wait until the count settles.
     let committed: HubResult['committed'];
@@ -816,7 +923,13 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
       const steady = rateBetween(counts, run.summary.steadyFromMs, run.summary.sendEndMs, 1000);
       const ackedPositions = [
         { atMs: run.summary.sendStartMs, value: 0 },
-        ...run.summary.seconds.map((r) => ({ atMs: r.atMs, value: (r.acked - r.rejected) * load.batch })),
+        ...run.summary.seconds.map((r) => ({
+          atMs: r.atMs,
+          value:
+            r.positionsAcked !== undefined
+              ? r.positionsAcked - (r.positionsRejected ?? 0)
+              : (r.acked - r.rejected) * load.batch,
+        })),
       ];
       const lead = ackLead(
         ackedPositions,
@@ -842,7 +955,7 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
       run.summary.messages.sent === 0
         ? undefined
         : (committed?.steadyPerS ?? (load.qos === 1 && ackSteady !== undefined ? ackSteady * load.batch : undefined));
-    const { steadyFromMs: from, sendEndMs: to } = run.summary;
+    const { from, to } = cpuWindow(run.summary);
     const mb = (b: number) => Math.round(b / 2 ** 20);
     return {
       mode: started ? 'spawned' : 'external',
@@ -856,11 +969,33 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
       ...(hubPid !== undefined && memory.peak > 0
         ? { rss: { peakMb: mb(memory.peak), finalMb: mb(memory.last), beforeLoadMb: mb(memory.before) } }
         : {}),
+      ...(run.endToEnd ? { endToEnd: run.endToEnd } : {}),
+      ...(httpUrl ? { availability: { ...availability(probes), apiPath, hubAliveAtEnd } } : {}),
+      ...(countersBefore && countersAfter
+        ? {
+            hubCounters: {
+              rejectedByReason: Object.fromEntries(
+                Object.entries(countersAfter.rejected)
+                  .map(([k, v]) => [k, v - (countersBefore.rejected[k] ?? 0)] as const)
+                  .filter(([, v]) => v > 0),
+              ),
+              qos0Shed: countersAfter.shed - countersBefore.shed,
+            },
+          }
+        : {}),
+      timeline: buildTimeline({
+        seconds: run.summary.seconds,
+        rows: counts.map((c) => ({ atMs: c.atMs, value: c.value - rowsBefore })),
+        rss: rssSeries,
+        probes,
+        ...(run.endToEnd ? { mapP99: run.endToEnd.seconds } : {}),
+      }),
       cpu: {
         hub: cpu.cores('hub', from, to),
         postgres: cpu.cores('postgres', from, to),
         generator: cpu.cores('generator', from, to),
-        ...cpu.machine(from, to, ['hub', 'postgres', 'generator', 'runner']),
+        ...(run.endToEnd ? { observer: cpu.cores('observer', from, to) } : {}),
+        ...cpu.machine(from, to, ['hub', 'postgres', 'generator', 'observer', 'runner']),
       },
     };
   } finally {
@@ -929,18 +1064,6 @@ function checkTargets(load: GeneratorOptions, baseline?: BaselineResult, hub?: H
   return checks;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 function humanReport(args: BenchArgs, baseline?: BaselineResult, hub?: HubResult, checks: TargetCheck[] = []): string {
   const load = args.load;
   const a = baseline?.generator;
@@ -962,6 +1085,11 @@ function humanReport(args: BenchArgs, baseline?: BaselineResult, hub?: HubResult
       : '–';
   const base = baseline?.subscriber.steadyDeliveredPositionsPerS;
   const ratio = hub?.steadyCommittedPerS !== undefined && base ? hub.steadyCommittedPerS / base : undefined;
+  const procs = (g: GeneratorSummary) => {
+    const list = (g as Partial<FleetSummary>).processes;
+    const steady = g.generator.steadyCpuCores;
+    return `${list ? list.length : 1} (${steady !== undefined ? fmt(steady, 2) : fmt(g.generator.cpuCores, 2)})`;
+  };
   const rows: string[][] = [
     ['', `(a) ${baseline?.broker ?? 'mosquitto'}`, '(b) hub', 'target'],
     [
@@ -1026,7 +1154,38 @@ function humanReport(args: BenchArgs, baseline?: BaselineResult, hub?: HubResult
       b ? `${fmt(b.messages.throttled)} / ${fmt(b.messages.lagSkipped)} / ${fmt(b.messages.rejected)}` : '–',
       '',
     ],
+    ['generator processes (steady CPU cores)', a ? `${procs(a)}` : '–', b ? `${procs(b)}` : '–', ''],
   ];
+  const e2e = hub?.endToEnd;
+  if (e2e) {
+    rows.push([
+      `publish → map delta p50/p99/max (${e2e.clients.connected} socket.io clients)`,
+      '',
+      e2e.latency.count
+        ? `${fmt(e2e.latency.p50Ms, 0)} / ${fmt(e2e.latency.p99Ms, 0)} / ${fmt(e2e.latency.maxMs, 0)} ms`
+        : 'no positions arrived',
+      '',
+    ]);
+  }
+  if (hub?.hubCounters) {
+    const r = hub.hubCounters.rejectedByReason;
+    rows.push([
+      'hub refusals by reason / QoS 0 shed (/metrics)',
+      '',
+      `${Object.keys(r).length ? JSON.stringify(r) : 'none'} / ${fmt(hub.hubCounters.qos0Shed)}`,
+      '',
+    ]);
+  }
+  const av = hub?.availability;
+  if (av) {
+    rows.push([
+      'hub up at end; /healthz and API answered',
+      '',
+      `${av.hubAliveAtEnd === null ? '?' : av.hubAliveAtEnd ? 'up' : 'DOWN'}; ${fmt(av.probes - av.healthFailed)}/${fmt(av.probes)}` +
+        ` and ${fmt(av.probes - av.apiFailed)}/${fmt(av.probes)} (API p99 ${fmt(av.apiP99Ms)} ms)`,
+      'up; all answered',
+    ]);
+  }
   const lines = [
     '',
     `bench-ingest: ${load.devices} devices, QoS ${load.qos}, ${rateText}, ${load.durationS} s` +
@@ -1102,7 +1261,10 @@ function humanReport(args: BenchArgs, baseline?: BaselineResult, hub?: HubResult
           `(p50 ${fmt(c.insertDelayMs.p50Ms / 1000, 1)} s), yet every PUBACK came within ${fmt(maxAck / 1000, 1)} s`,
       );
     }
-    const expected = (b.messages.acked - b.messages.rejected) * load.batch;
+    const expected =
+      b.positions.rejected !== undefined
+        ? b.positions.acked - b.positions.rejected
+        : (b.messages.acked - b.messages.rejected) * load.batch;
     if (hub.committed.rows < expected) {
       warnings.push(
         `(b): ${fmt(expected - hub.committed.rows)} acknowledged (and not refused) positions are not in the database ` +
@@ -1110,8 +1272,55 @@ function humanReport(args: BenchArgs, baseline?: BaselineResult, hub?: HubResult
       );
     }
   }
+  if (av && (av.healthFailed > 0 || av.apiFailed > 0 || av.hubAliveAtEnd === false)) {
+    warnings.push(
+      `(b): the hub did not answer every probe while loaded: /healthz failed ${av.healthFailed}×, the API ` +
+        `(${av.apiPath}) ${av.apiFailed}×; longest outage ${fmt(av.longestOutageMs / 1000, 1)} s` +
+        (av.hubAliveAtEnd === false ? '; the hub process had EXITED by the end' : ''),
+    );
+  }
   if (warnings.length) lines.push('', 'Notes:', ...warnings.map((w) => `  - ${w}`));
+  if (hub?.timeline.length) lines.push('', 'Timeline of (b):', timelineTable(hub.timeline));
   return lines.join('\n') + '\n';
+}
+
+/** The per-second timeline as a table of at most 30 rows. */
+function timelineTable(timeline: readonly TimelineRow[]): string {
+  const cell = (x: number | undefined, digits = 0) => (x === undefined ? '–' : fmt(x, digits));
+  const probe = (ok: boolean | undefined, ms: number | undefined) =>
+    ok === undefined ? '–' : ok ? `${cell(ms)} ms` : 'FAILED';
+  const rows = [
+    [
+      't s',
+      'scheduled/s',
+      'sent/s',
+      'acked/s',
+      'committed/s',
+      'refused',
+      'ack p99',
+      'RSS MB',
+      'healthz',
+      'API',
+      'map p99',
+    ],
+    ...thin(timeline, 30).map((r) => [
+      String(r.tS),
+      cell(r.scheduledPerS),
+      cell(r.sentPerS),
+      cell(r.ackedPerS),
+      cell(r.committedPerS),
+      cell(r.refused),
+      r.ackP99Ms !== undefined ? `${cell(r.ackP99Ms)} ms` : '–',
+      cell(r.rssMb),
+      probe(r.healthOk, r.healthMs),
+      probe(r.apiOk, r.apiMs),
+      r.mapP99Ms !== undefined ? `${cell(r.mapP99Ms)} ms` : '–',
+    ]),
+  ];
+  return table(rows)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 function resultPath(out: string, stamp: string): string {
@@ -1126,18 +1335,8 @@ function resultPath(out: string, stamp: string): string {
 // ───────────────────────────── main ─────────────────────────────
 
 async function main(): Promise<number> {
-  let args: BenchArgs | 'help';
-  try {
-    args = parseBenchArgs(process.argv.slice(2), process.env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`error: ${err.message}\nRun with --help for usage.\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = readCommandLine(() => parseBenchArgs(process.argv.slice(2), process.env), USAGE);
+  if (typeof args === 'number') return args;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = resultPath(args.out, stamp);
   const outDir = path.dirname(file);

@@ -10,13 +10,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { optionString, parseHubEnv, parseOptions, readCommandLine, RUNNER_HUB_ENV } from './cli.js';
 import { UsageError, assertLoopbackUrl, rateBetween, type Sample } from './generator-core.js';
 import type { Jt808LoadSummary, Jt808SecondReport } from './jt808-load.js';
 import {
@@ -28,7 +28,7 @@ import {
   readParentPid,
 } from './procfs.js';
 import { ProvisioningError, parseImportResponse } from './provision.js';
-import { delay, freePort, repoRoot, stopAllChildren, stopChild, track, waitForHealth } from './processes.js';
+import { delay, repoRoot, spawnHub, stopAllChildren, stopChild, track, waitForHealth } from './processes.js';
 
 export const TARGET_POSITIONS_PER_S = 10_000;
 
@@ -71,18 +71,6 @@ Example:
   TEST_DB_DIR=/tmp/bench-jt808-db bash scripts/test-db.sh stop
 `;
 
-const MANAGED_HUB_ENV = [
-  'HTTP_HOST',
-  'HTTP_PORT',
-  'MQTT_HOST',
-  'MQTT_PORT',
-  'JT808_HOST',
-  'JT808_PORT',
-  'DATABASE_URL',
-  'DATA_DIR',
-  'ADMIN_TOKEN',
-];
-
 interface Args {
   startHub: boolean;
   databaseUrl: string;
@@ -103,37 +91,26 @@ interface Args {
 }
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'start-hub': { type: 'boolean' },
-        'database-url': { type: 'string' },
-        'hub-entry': { type: 'string' },
-        'hub-env': { type: 'string', multiple: true },
-        'jt808-port': { type: 'string' },
-        'hub-http-url': { type: 'string' },
-        'hub-pid': { type: 'string' },
-        'admin-token': { type: 'string' },
-        terminals: { type: 'string' },
-        window: { type: 'string' },
-        duration: { type: 'string' },
-        'back-hours': { type: 'string' },
-        'run-tag': { type: 'string' },
-        'db-poll': { type: 'string' },
-        out: { type: 'string' },
-        label: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return 'help';
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const values = parseOptions(argv, {
+    'start-hub': { type: 'boolean' },
+    'database-url': { type: 'string' },
+    'hub-entry': { type: 'string' },
+    'hub-env': { type: 'string', multiple: true },
+    'jt808-port': { type: 'string' },
+    'hub-http-url': { type: 'string' },
+    'hub-pid': { type: 'string' },
+    'admin-token': { type: 'string' },
+    terminals: { type: 'string' },
+    window: { type: 'string' },
+    duration: { type: 'string' },
+    'back-hours': { type: 'string' },
+    'run-tag': { type: 'string' },
+    'db-poll': { type: 'string' },
+    out: { type: 'string' },
+    label: { type: 'string' },
+  });
+  if (values === 'help') return 'help';
+  const str = (k: string) => optionString(values, k);
   const num = (k: string, def: number | undefined, min: number, max: number): number | undefined => {
     const raw = str(k);
     if (raw === undefined) return def;
@@ -155,13 +132,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
   if (!startHub && (!hubHttpUrl || jt808Port === undefined || !adminToken)) {
     throw new UsageError('give --start-hub, or --jt808-port, --hub-http-url and --admin-token for a running hub');
   }
-  const hubEnv: Record<string, string> = {};
-  for (const entry of (values['hub-env'] as string[] | undefined) ?? []) {
-    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/s.exec(entry);
-    if (!m) throw new UsageError(`--hub-env takes NAME=value, got ${JSON.stringify(entry)}`);
-    if (MANAGED_HUB_ENV.includes(m[1]!)) throw new UsageError(`--hub-env cannot set ${m[1]}: the runner does`);
-    hubEnv[m[1]!] = m[2]!;
-  }
+  const hubEnv = parseHubEnv(values['hub-env'] as string[] | undefined, RUNNER_HUB_ENV);
   const runTag = str('run-tag') ?? String(randomInt(100_000, 1_000_000));
   if (!/^\d{6}$/.test(runTag)) throw new UsageError('--run-tag is 6 digits');
   const terminals = num('terminals', 500, 1, 20_000)!;
@@ -201,45 +172,17 @@ interface Hub {
 }
 
 async function startHub(args: Args, logDir: string, stamp: string): Promise<Hub> {
-  if (!existsSync(args.hubEntry)) throw new Error(`${args.hubEntry} not found: npm run build:server`);
-  const [httpPort, mqttPort, jt808Port] = [await freePort(), await freePort(), await freePort()];
-  const adminToken = args.adminToken ?? randomBytes(24).toString('base64url');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-jt808-data-'));
-  const logFile = path.join(logDir, `bench-jt808-hub-${stamp}.log`);
-  const fd = openSync(logFile, 'a');
-  const child = track(
-    spawn(process.execPath, [args.hubEntry], {
-      cwd: repoRoot(),
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DEVICE_RATE_PER_S: '10000',
-        DEVICE_RATE_BURST: '100000',
-        ...args.hubEnv,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(httpPort),
-        MQTT_HOST: '127.0.0.1',
-        MQTT_PORT: String(mqttPort),
-        JT808_HOST: '127.0.0.1',
-        JT808_PORT: String(jt808Port),
-        DATABASE_URL: args.databaseUrl,
-        DATA_DIR: dataDir,
-        ADMIN_TOKEN: adminToken,
-      },
-      stdio: ['ignore', fd, fd],
-    }),
-  );
-  closeSync(fd);
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  say(`[hub] starting ${path.relative(process.cwd(), args.hubEntry)}, log ${logFile}`);
-  try {
-    await waitForHealth(httpUrl, 120_000, child);
-  } catch (err) {
-    await stopChild(child, 5000);
-    const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${(err as Error).message}; the end of ${logFile}:\n${tail}`, { cause: err });
-  }
-  return { child, ...(child.pid ? { pid: child.pid } : {}), httpUrl, jt808Port, adminToken, logFile, dataDir };
+  return spawnHub({
+    entry: args.hubEntry,
+    databaseUrl: args.databaseUrl,
+    adminToken: args.adminToken ?? randomBytes(24).toString('base64url'),
+    dataPrefix: 'bench-jt808-data-',
+    logFile: path.join(logDir, `bench-jt808-hub-${stamp}.log`),
+    env: { DEVICE_RATE_PER_S: '10000', DEVICE_RATE_BURST: '100000', ...args.hubEnv },
+    jt808: true,
+    say,
+    label: `[hub] starting ${path.relative(process.cwd(), args.hubEntry)}`,
+  });
 }
 
 // ───────────────────────────── provisioning ─────────────────────────────
@@ -384,18 +327,8 @@ const fmt = (n: number | undefined, digits = 0): string =>
     : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<number> {
-  let args: Args | 'help';
-  try {
-    args = parse(process.argv.slice(2), process.env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`error: ${err.message}\nRun with --help for usage.\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = readCommandLine(() => parse(process.argv.slice(2), process.env), USAGE);
+  if (typeof args === 'number') return args;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = args.out.endsWith('.json') ? args.out : path.join(args.out, `bench-jt808-${stamp}.json`);
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

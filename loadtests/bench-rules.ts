@@ -3,7 +3,9 @@
 // against the same engine with no rules (the baseline: observation loop, watermark and ticks only), in one run.
 // Like bench-geocode.ts this one runs in-process and imports pure modules (ingest/rules: no database, no network): a
 // rule costs microseconds per position, far below what a round trip through the hub could measure.
-// `npx tsx loadtests/bench-rules.ts [--positions 1000000] [--vehicles 2000] [--zones 500] [--batch 1000] [--seed 1]`
+// `npx tsx loadtests/bench-rules.ts [--positions 1000000] [--vehicles 2000] [--zones 500] [--batch 1000] [--seed 1]
+// [--json <file>]` — with --json, the figures also go to that file (the benchmark suite, bench.ts, reads it).
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Observation } from '../ingest/observation.js';
 import { RuleEngine } from '../ingest/rules/engine.js';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     zones: { type: 'string', default: '500' },
     batch: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },
+    json: { type: 'string' },
   },
 });
 const positions = Number(values.positions);
@@ -175,7 +178,7 @@ function run(label: string, engine: RuleEngine, warmRules: () => ReturnType<type
       `${Math.round(positions / (ms / 1000)).toLocaleString('en')} positions/s, ` +
       `${usPerPosition.toFixed(2)} µs/position, ${drafts} drafts`,
   );
-  return { usPerPosition, engine };
+  return { usPerPosition, positionsPerS: positions / (ms / 1000), engine };
 }
 
 console.log(
@@ -196,4 +199,28 @@ console.log(
   `ratio: rules cost ${(full.usPerPosition / baseline.usPerPosition).toFixed(1)}× the bare engine; ` +
     `${(full.usPerPosition - baseline.usPerPosition).toFixed(2)} µs/position for the rules themselves`,
 );
+if (values.json) {
+  writeFileSync(
+    values.json,
+    JSON.stringify(
+      {
+        tool: 'loadtests/bench-rules.ts',
+        zones: zones.length,
+        vehicles: vehicleCount,
+        positions,
+        rules: rules.map((r) => r.rule.kind),
+        baseline: { usPerPosition: baseline.usPerPosition, positionsPerS: Math.round(baseline.positionsPerS) },
+        full: { usPerPosition: full.usPerPosition, positionsPerS: Math.round(full.positionsPerS) },
+        perRule: full.engine.stats().map((st) => ({
+          kind: st.kind,
+          usPerPosition: st.totalUs / positions,
+          drafts: st.drafts,
+          errors: st.errors,
+        })),
+      },
+      null,
+      1,
+    ) + '\n',
+  );
+}
 if (full.engine.stats().some((st) => st.errors > 0)) process.exitCode = 1;

@@ -93,6 +93,17 @@ export function positionBatchPayload(track: DeviceTrack, nowMs: number, count: n
   return `{"positions":[${parts.join(',')}]}`;
 }
 
+/**
+ * What the simulated devices are (payload-profiles.ts builds their messages):
+ * - `wander`: the original random walk around 泉城广场 (every device a vehicle); the default, so figures stay comparable;
+ * - `vehicles`: vehicles driving closed loops of streets, stopping at junctions;
+ * - `collectors`: collectors walking their beat (3–6 km/h, pauses);
+ * - `sensors`: fixed sensors sending metrics on devices/{id}/telemetry;
+ * - `mixed`: a city's mix by device number: 6 in 10 vehicles, 2 collectors, 2 sensors.
+ */
+export const PROFILES = ['wander', 'vehicles', 'collectors', 'sensors', 'mixed'] as const;
+export type Profile = (typeof PROFILES)[number];
+
 // ───────────────────────────── device ids and topics ─────────────────────────────
 
 /** `bench-00001` for (`bench-`, 1): the ids `--provision` creates. */
@@ -136,6 +147,24 @@ export function dueMessages(elapsedMs: number, ratePerS: number): number {
   if (elapsedMs < 0) return 0;
   // The epsilon keeps exact multiples (e.g. 1000 ms × 10/s) from losing a message to floating-point rounding.
   return Math.floor((elapsedMs * ratePerS) / 1000 + 1e-9) + 1;
+}
+
+/**
+ * Like dueMessages, for a rate rising (or falling) linearly from `fromPerS` to `toPerS` over `overMs`, then staying
+ * at `toPerS`: the messages due are the integral of the rate.
+ */
+export function dueMessagesRamp(elapsedMs: number, fromPerS: number, toPerS: number, overMs: number): number {
+  if (elapsedMs < 0) return 0;
+  const t = Math.min(elapsedMs, overMs);
+  let n = (fromPerS * t + (overMs > 0 ? ((toPerS - fromPerS) * t * t) / (2 * overMs) : 0)) / 1000;
+  if (elapsedMs > overMs) n += (toPerS * (elapsedMs - overMs)) / 1000;
+  return Math.floor(n + 1e-9) + 1;
+}
+
+/** The scheduled rate (msgs/s) at `elapsedMs` of a ramp from `fromPerS` to `toPerS` over `overMs`. */
+export function rampRateAt(elapsedMs: number, fromPerS: number, toPerS: number, overMs: number): number {
+  if (overMs <= 0 || elapsedMs >= overMs) return toPerS;
+  return fromPerS + ((toPerS - fromPerS) * Math.max(0, elapsedMs)) / overMs;
 }
 
 export interface TickPlan {
@@ -304,9 +333,19 @@ export interface GeneratorOptions {
   watchErrors: boolean;
   /** Positions per message: 1 = one fix per message; more = the batch payload {"positions": […]}. */
   batch: number;
+  /** What the devices are and send (payload-profiles.ts). */
+  profile: Profile;
+  /** With a numeric rate: the rate rises (or falls) linearly from `rate` to this over ramp-up + duration. */
+  rampTo?: number;
+  /** Wall-clock time (epoch ms) to start at: the coordinator of several generator processes starts them together. */
+  startAtMs?: number;
+  /** Pre-built payload buffers (payload-profiles.ts PrebuiltPayloads): on by default above 50,000 msgs/s. */
+  prebuilt: boolean;
 }
 
 export const MAX_DEVICES = 20_000;
+/** Above this total rate, payloads are pre-built unless --no-prebuilt (payload-profiles.ts PREBUILT_ABOVE_PER_S). */
+export const PREBUILT_DEFAULT_ABOVE_PER_S = 50_000;
 /** The hub takes at most this many fixes in one batch message. */
 export const MAX_BATCH = 1000;
 export const MAX_DURATION_S = 3600;
@@ -332,6 +371,11 @@ export const GENERATOR_ARG_SPEC = {
   nagle: { type: 'boolean' },
   'no-errors-topic': { type: 'boolean' },
   batch: { type: 'string' },
+  profile: { type: 'string' },
+  'ramp-to': { type: 'string' },
+  'start-at': { type: 'string' },
+  prebuilt: { type: 'boolean' },
+  'no-prebuilt': { type: 'boolean' },
 } as const;
 
 export const GENERATOR_OPTIONS_HELP = `  -n, --devices <n>             simulated devices, one MQTT connection each, 1–${MAX_DEVICES}  (default 100)
@@ -344,7 +388,15 @@ export const GENERATOR_OPTIONS_HELP = `  -n, --devices <n>             simulated
                                 connected  (default 0)
       --batch <n>               positions per message, 1–${MAX_BATCH}: above 1, the batch payload {"positions": [...]}
                                 on devices/{id}/positions; rates count messages, summaries positions too  (default 1)
-      --topic <template>        publish topic, {id} is the device id
+      --profile <name>          what the devices are: wander (random walk, all vehicles), vehicles (driving
+                                street loops, stopping at junctions), collectors (walking their beat), sensors
+                                (metrics on devices/{id}/telemetry), mixed (6 vehicles, 2 collectors, 2 sensors
+                                in 10)  (default wander)
+      --ramp-to <msgs/s>        the rate moves linearly from --rate to this over ramp-up + duration
+      --start-at <epoch ms>     start at this wall-clock time (several generator processes start together)
+      --prebuilt / --no-prebuilt  pre-built payload buffers, time patched in place (default: on above
+                                ${PREBUILT_DEFAULT_ABOVE_PER_S.toLocaleString('en-US')} msgs/s with one fix per message)
+      --topic <template>        publish topic of positions, {id} is the device id
                                 (default devices/{id}/position, with --batch devices/{id}/positions)
       --id-prefix <prefix>      device ids are <prefix>00001, <prefix>00002 …  (default bench-)
       --id-start <n>            number of the first device  (default 1)
@@ -403,6 +455,30 @@ export function generatorOptionsFromValues(values: Values, url: string): Generat
     throw new UsageError('--rate max paces on PUBACKs, so it needs --qos 1; give a number for QoS 0');
   }
   const batch = intArg(values, 'batch', 1, 1, MAX_BATCH);
+  const profileRaw = typeof values.profile === 'string' ? values.profile : 'wander';
+  if (!(PROFILES as readonly string[]).includes(profileRaw)) {
+    throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}, got ${JSON.stringify(profileRaw)}`);
+  }
+  const profile = profileRaw as Profile;
+  if (profile === 'sensors' && batch > 1) throw new UsageError('--batch sends positions; sensors send telemetry');
+  let rampTo: number | undefined;
+  if (values['ramp-to'] !== undefined) {
+    if (rate === 'max') throw new UsageError('--ramp-to needs a numeric --rate (or --interval) to start from');
+    rampTo = numArg(values, 'ramp-to', 0, 0.001, 1_000_000);
+  }
+  let startAtMs: number | undefined;
+  if (values['start-at'] !== undefined) {
+    startAtMs = intArg(values, 'start-at', 0, 0, 8_640_000_000_000);
+    if (Math.abs(startAtMs - Date.now()) > 3_600_000) throw new UsageError('--start-at must be within the hour');
+  }
+  if (values.prebuilt === true && values['no-prebuilt'] === true) {
+    throw new UsageError('give --prebuilt or --no-prebuilt, not both');
+  }
+  if (values.prebuilt === true && batch > 1) throw new UsageError('--prebuilt builds single messages, not batches');
+  const peakRate = rate === 'max' ? 0 : Math.max(rate, rampTo ?? 0);
+  const prebuilt =
+    values.prebuilt === true ||
+    (values['no-prebuilt'] !== true && batch === 1 && peakRate > PREBUILT_DEFAULT_ABOVE_PER_S);
   const topicTemplate =
     typeof values.topic === 'string' ? values.topic : batch > 1 ? 'devices/{id}/positions' : 'devices/{id}/position';
   if (!topicTemplate.includes('{id}') || /[#+]/.test(topicTemplate) || topicTemplate.startsWith('$')) {
@@ -433,6 +509,10 @@ export function generatorOptionsFromValues(values: Values, url: string): Generat
     noDelay: values.nagle !== true,
     watchErrors: values['no-errors-topic'] !== true,
     batch,
+    profile,
+    ...(rampTo !== undefined ? { rampTo } : {}),
+    ...(startAtMs !== undefined ? { startAtMs } : {}),
+    prebuilt,
   };
 }
 
@@ -469,7 +549,12 @@ export function generatorArgv(options: GeneratorOptions): string[] {
     String(options.seed),
     '--batch',
     String(options.batch),
+    '--profile',
+    options.profile,
+    options.prebuilt ? '--prebuilt' : '--no-prebuilt',
   ];
+  if (options.rampTo !== undefined) argv.push('--ramp-to', String(options.rampTo));
+  if (options.startAtMs !== undefined) argv.push('--start-at', String(options.startAtMs));
   if (options.credentialsFile !== undefined) argv.push('--credentials', options.credentialsFile);
   if (!options.noDelay) argv.push('--nagle');
   if (!options.watchErrors) argv.push('--no-errors-topic');

@@ -1,7 +1,18 @@
 // The load generator's pure parts: payloads and movement, rate scheduling, the latency histogram, argument parsing,
 // provisioning and /proc parsing. No sockets and no timing assertions.
 import { describe, expect, it } from 'vitest';
+import { decodeDevicePayload } from '../ingest/mqtt/payloads.js';
 import { LatencyHistogram, bucketIndex, bucketUpperUs } from './histogram.js';
+import {
+  PrebuiltPayloads,
+  RouteTrack,
+  SensorSeries,
+  WalkTrack,
+  createSource,
+  kindOfDevice,
+  routeFor,
+  telemetryPayload,
+} from './payload-profiles.js';
 import {
   DeviceTrack,
   JINAN_CENTER,
@@ -11,6 +22,7 @@ import {
   connectDelayMs,
   deviceId,
   dueMessages,
+  dueMessagesRamp,
   generatorArgv,
   parseCredentials,
   parseGeneratorArgs,
@@ -20,6 +32,7 @@ import {
   positionBatchPayload,
   positionPayload,
   rampOrder,
+  rampRateAt,
   rateBetween,
   subscriptionFor,
   topicFor,
@@ -189,6 +202,150 @@ describe('rate scheduling', () => {
   });
 });
 
+describe('rate ramps', () => {
+  it('integrate a linear ramp: the messages due are the area under the rate', () => {
+    // 0 → 2,000 msgs/s over 10 s: 10,000 messages by then (plus the one due at t = 0), then 2,000 more per second.
+    expect(dueMessagesRamp(0, 0, 2000, 10_000)).toBe(1);
+    expect(dueMessagesRamp(5_000, 0, 2000, 10_000)).toBe(2501);
+    expect(dueMessagesRamp(10_000, 0, 2000, 10_000)).toBe(10_001);
+    expect(dueMessagesRamp(11_000, 0, 2000, 10_000)).toBe(12_001);
+    expect(dueMessagesRamp(-1, 0, 2000, 10_000)).toBe(0);
+  });
+
+  it('equal the constant schedule when the rate does not change, and may fall as well as rise', () => {
+    for (const t of [0, 999, 1000, 12_345]) expect(dueMessagesRamp(t, 300, 300, 60_000)).toBe(dueMessages(t, 300));
+    expect(dueMessagesRamp(10_000, 2000, 0, 10_000)).toBe(10_001);
+    expect(rampRateAt(2_500, 1000, 5000, 10_000)).toBe(2000);
+    expect(rampRateAt(20_000, 1000, 5000, 10_000)).toBe(5000);
+  });
+
+  it('never schedule fewer messages later than earlier', () => {
+    let prev = 0;
+    for (let t = 0; t <= 30_000; t += 7) {
+      const due = dueMessagesRamp(t, 500, 36_000, 20_000);
+      expect(due).toBeGreaterThanOrEqual(prev);
+      prev = due;
+    }
+  });
+});
+
+/** The hub's own decoder (pure, ingest/mqtt/payloads.ts): what it accepts is what the load must send. */
+const accepted = (kind: 'position' | 'telemetry' | 'positions', payload: string | Buffer) =>
+  decodeDevicePayload('dev-1', kind, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), T0 + 60_000);
+
+describe('payload profiles', () => {
+  it('mix the kinds of a city: 6 vehicles, 2 collectors and 2 sensors in 10', () => {
+    const kinds = Array.from({ length: 100 }, (_, n) => kindOfDevice('mixed', n));
+    expect(kinds.filter((k) => k === 'vehicle')).toHaveLength(60);
+    expect(kinds.filter((k) => k === 'collector')).toHaveLength(20);
+    expect(kinds.filter((k) => k === 'sensor')).toHaveLength(20);
+    expect(kindOfDevice('wander', 7)).toBe('vehicle');
+  });
+
+  it('drive vehicles along closed loops of the street grid at street speeds', () => {
+    const route = routeFor('veh-7');
+    expect(route[0]).toEqual(route[route.length - 1]);
+    for (let i = 1; i < route.length; i++) {
+      const [a, b] = [route[i - 1]!, route[i]!];
+      expect(a[0] === b[0] || a[1] === b[1]).toBe(true); // along a street: one coordinate constant
+      expect(Math.abs(a[0] % 200) + Math.abs(a[1] % 200)).toBe(0); // corners on the 200 m grid
+    }
+    const track = new RouteTrack('veh-7');
+    let prev = track.next(T0);
+    let stopped = 0;
+    for (let k = 1; k <= 600; k++) {
+      const fix = track.next(T0 + k * 1000);
+      const metres = Math.hypot((fix.lat - prev.lat) * 111_320, (fix.lon - prev.lon) * 111_320 * Math.cos(0.64));
+      expect(metres).toBeLessThanOrEqual((60 / 3.6) * 1.05 + 1);
+      expect(fix.speedKmh).toBeLessThanOrEqual(60);
+      if (fix.speedKmh === 0) stopped++;
+      prev = fix;
+    }
+    expect(stopped).toBeGreaterThan(0); // red lights
+    expect(stopped).toBeLessThan(600);
+  });
+
+  it('walk collectors at a walking pace within their beat', () => {
+    const walk = new WalkTrack('col-3');
+    for (let k = 0; k < 3600; k++) {
+      const fix = walk.next(T0 + k * 1000);
+      expect(fix.speedKmh).toBeLessThanOrEqual(6);
+    }
+    expect(walk.distanceFromHomeM).toBeLessThan(400);
+  });
+
+  it('report sensor metrics the hub accepts', () => {
+    const types = new Set<string>();
+    for (let n = 0; n < 30; n++) {
+      const sensor = new SensorSeries(`sen-${n}`);
+      types.add(sensor.type);
+      const reading = sensor.next(T0);
+      const [obs] = accepted('telemetry', telemetryPayload(reading));
+      expect(obs).toMatchObject({ type: 'telemetry', timeMs: T0, metrics: reading.metrics });
+      expect(reading.metrics.batteryPct).toBeGreaterThan(0);
+    }
+    expect(types.size).toBe(3);
+  });
+
+  it('build, for every profile, messages the hub accepts on the right topic kind', () => {
+    for (const profile of ['wander', 'vehicles', 'collectors', 'sensors', 'mixed'] as const) {
+      for (let n = 1; n <= 10; n++) {
+        const source = createSource(profile, `dev-${n}`, n, 0);
+        const obs = accepted(source.topicKind, source.next(T0 + n));
+        expect(obs).toHaveLength(1);
+        expect(obs[0]!.type).toBe(source.kind === 'sensor' ? 'telemetry' : 'position');
+      }
+    }
+    const batch = createSource('vehicles', 'dev-1', 1, 0, 20);
+    expect(batch.topicKind).toBe('positions');
+    expect(accepted('positions', batch.next(T0))).toHaveLength(20);
+  });
+});
+
+describe('pre-built payloads', () => {
+  it('patch the time in place, strictly increasing per device, every payload valid', () => {
+    const ring = new PrebuiltPayloads(createSource('vehicles', 'dev-1', 1, 0), 4, 8, T0);
+    expect(ring.size).toBe(14); // 8 forth, 6 back
+    let prevMs = -Infinity;
+    for (let k = 0; k < 40; k++) {
+      const buffer = ring.next(T0 + 1000 + Math.floor(k / 3)); // three messages per millisecond
+      const [obs] = accepted('position', buffer);
+      expect(obs!.timeMs).toBeGreaterThan(prevMs);
+      prevMs = obs!.timeMs;
+    }
+  });
+
+  it('give every call its own buffer (the socket may still hold the previous one)', () => {
+    const ring = new PrebuiltPayloads(createSource('wander', 'dev-2', 2, 0), 4, 4, T0);
+    const a = ring.next(T0 + 10);
+    const copy = Buffer.from(a);
+    ring.next(T0 + 11);
+    expect(a.equals(copy)).toBe(true);
+  });
+
+  it('go forth and back along the track, so consecutive fixes stay neighbours', () => {
+    const ring = new PrebuiltPayloads(createSource('vehicles', 'dev-3', 3, 0), 1000, 16, T0);
+    const fixes = Array.from({ length: ring.size * 2 }, (_, k) => {
+      const [obs] = accepted('position', ring.next(T0 + 1000 + k));
+      return obs as { lat: number; lon: number };
+    });
+    for (let k = 1; k < fixes.length; k++) {
+      const metres = Math.hypot(
+        (fixes[k]!.lat - fixes[k - 1]!.lat) * 111_320,
+        (fixes[k]!.lon - fixes[k - 1]!.lon) * 89_000,
+      );
+      expect(metres).toBeLessThan(20); // ≤ 60 km/h × 1 s step
+    }
+  });
+
+  it('refuse batches and payloads that do not start with their time', () => {
+    expect(() => new PrebuiltPayloads(createSource('vehicles', 'd', 1, 0, 5), 4)).toThrow(/batches/);
+    expect(() => new PrebuiltPayloads({ kind: 'vehicle', topicKind: 'position', next: () => '{"lat":1}' }, 4)).toThrow(
+      /time/,
+    );
+  });
+});
+
 describe('acks against committed rows', () => {
   const acked = [
     { atMs: 0, value: 0 },
@@ -343,6 +500,28 @@ describe('command line', () => {
       url: 'mqtt://127.0.0.1:4000',
     };
     expect(run(generatorArgv(options))).toEqual(options);
+    const ramp: GeneratorOptions = {
+      ...run(['--rate', '1000', '--ramp-to', '60000', '--profile', 'mixed', '--no-prebuilt']),
+      startAtMs: Date.now() + 5000,
+    };
+    expect(run(generatorArgv(ramp))).toEqual(ramp);
+  });
+
+  it('takes a profile, a rate ramp and a start time, and pre-builds payloads above 50,000 msgs/s', () => {
+    expect(run([]).profile).toBe('wander');
+    expect(run(['--profile', 'sensors']).profile).toBe('sensors');
+    expect(() => run(['--profile', 'trucks'])).toThrow(/--profile/);
+    expect(() => run(['--profile', 'sensors', '--batch', '10'])).toThrow(/telemetry/);
+    expect(run(['--rate', '100', '--ramp-to', '5000']).rampTo).toBe(5000);
+    expect(() => run(['--rate', 'max', '--ramp-to', '5000'])).toThrow(/numeric --rate/);
+    expect(() => run(['--start-at', String(Date.now() + 2 * 3600_000)])).toThrow(/within the hour/);
+    expect(run(['--rate', '50000']).prebuilt).toBe(false);
+    expect(run(['--rate', '50001']).prebuilt).toBe(true);
+    expect(run(['--rate', '1000', '--ramp-to', '72000']).prebuilt).toBe(true);
+    expect(run(['--rate', '72000', '--no-prebuilt']).prebuilt).toBe(false);
+    expect(run(['--rate', '100', '--prebuilt']).prebuilt).toBe(true);
+    expect(run(['--rate', 'max']).prebuilt).toBe(false);
+    expect(() => run(['--prebuilt', '--batch', '5'])).toThrow(/not batches/);
   });
 
   it('reads credentials files and refuses malformed ones', () => {

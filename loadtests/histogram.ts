@@ -40,6 +40,20 @@ export interface LatencySummary {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/**
+ * A histogram as JSON, for a worker process to hand its latencies to the coordinator that merges them: only the
+ * non-empty buckets, as [index, count] pairs (a few hundred at most), plus the exact sum, minimum and maximum.
+ */
+export interface HistogramJson {
+  buckets: [index: number, count: number][];
+  count: number;
+  clamped: number;
+  sumUs: number;
+  /** null when empty (JSON has no Infinity). */
+  minUs: number | null;
+  maxUs: number | null;
+}
+
 export class LatencyHistogram {
   private readonly counts = new Float64Array(BUCKET_COUNT);
   count = 0;
@@ -72,6 +86,39 @@ export class LatencyHistogram {
     this.sumUs += other.sumUs;
     this.minUs = Math.min(this.minUs, other.minUs);
     this.maxUs = Math.max(this.maxUs, other.maxUs);
+  }
+
+  toJSON(): HistogramJson {
+    const buckets: [number, number][] = [];
+    for (let i = 0; i < BUCKET_COUNT; i++) if (this.counts[i]! > 0) buckets.push([i, this.counts[i]!]);
+    return {
+      buckets,
+      count: this.count,
+      clamped: this.clamped,
+      sumUs: this.sumUs,
+      minUs: this.count > 0 ? this.minUs : null,
+      maxUs: this.count > 0 ? this.maxUs : null,
+    };
+  }
+
+  /** The histogram `toJSON` described; throws on a malformed one (it crosses a process boundary). */
+  static fromJSON(json: HistogramJson): LatencyHistogram {
+    const h = new LatencyHistogram();
+    let total = 0;
+    for (const [index, count] of json.buckets) {
+      if (!Number.isInteger(index) || index < 0 || index >= BUCKET_COUNT || !(count >= 0)) {
+        throw new Error(`bad histogram bucket [${index}, ${count}]`);
+      }
+      h.counts[index]! += count;
+      total += count;
+    }
+    if (total !== json.count) throw new Error(`histogram buckets hold ${total} values, count says ${json.count}`);
+    h.count = json.count;
+    h.clamped = json.clamped;
+    h.sumUs = json.sumUs;
+    h.minUs = json.minUs ?? Infinity;
+    h.maxUs = json.maxUs ?? -Infinity;
+    return h;
   }
 
   reset(): void {

@@ -11,25 +11,26 @@
 // - payloads are built as strings, latencies go into a fixed-size log-linear histogram (O(1) per message);
 // - if the generator itself falls behind by more than a second of messages, it skips them and says so (lagSkipped)
 //   rather than bursting, and it reports its own CPU use and event-loop delay so a saturated generator is visible.
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { LatencyHistogram, type LatencySummary } from './histogram.js';
+import { LatencyHistogram, type HistogramJson, type LatencySummary } from './histogram.js';
+import { PrebuiltPayloads, createSource, type DeviceKind, type MessageSource } from './payload-profiles.js';
+import { isMainModule } from './processes.js';
 import {
-  DeviceTrack,
   GENERATOR_OPTIONS_HELP,
   UsageError,
   connectDelayMs,
   deviceId,
   dueMessages,
+  dueMessagesRamp,
   parseCredentials,
   parseGeneratorArgs,
   parseOpenFileLimit,
+  perDeviceIntervalMs,
   planTick,
-  positionBatchPayload,
-  positionPayload,
   rampOrder,
+  rampRateAt,
   topicFor,
   type GeneratorOptions,
 } from './generator-core.js';
@@ -55,6 +56,14 @@ export interface SecondReport {
   /** Ack latency of the acks of the last second. */
   p50Ms?: number;
   p99Ms?: number;
+  /** Cumulative positions (× batch) acknowledged and refused: sensors' telemetry is not counted. */
+  positionsAcked: number;
+  positionsRejected: number;
+  /** The scheduled rate at this second (msgs/s; absent in a closed loop). */
+  scheduledPerS?: number;
+  /** Cumulative: due while the generator itself was behind / for a device not connected. */
+  lagSkipped: number;
+  notConnected: number;
 }
 
 export interface GeneratorSummary {
@@ -105,8 +114,8 @@ export interface GeneratorSummary {
     /** The same, by the hub's reason (rate_limited, schema, …). */
     rejectedByReason: Record<string, number>;
   };
-  /** Messages × positions per message. */
-  positions: { perMessage: number; sent: number; acked: number };
+  /** Position messages × positions per message (sensors' telemetry messages are not positions). */
+  positions: { perMessage: number; sent: number; acked: number; rejected?: number };
   /** Publish → PUBACK, every ack of the run / only publishes sent in the steady window. QoS 1 only. */
   latency: LatencySummary;
   steadyLatency: LatencySummary;
@@ -123,6 +132,11 @@ export interface GeneratorSummary {
     cpuSystemS: number;
     /** CPU time / wall time over the run: 1.0 = one core busy all the time. */
     cpuCores: number;
+    /** CPU cores over the steady window only (start-up and drain left out); undefined without a steady window. */
+    steadyCpuCores?: number;
+    /** Payloads pre-built and time-patched (above 50,000 msgs/s by default). */
+    prebuilt: boolean;
+    pid: number;
     eventLoopDelayP99Ms: number;
     eventLoopDelayMaxMs: number;
     peakRssMb: number;
@@ -130,6 +144,10 @@ export interface GeneratorSummary {
   };
   /** Per-second samples (cumulative), for the runner. */
   seconds: SecondReport[];
+  /** The latency histograms themselves, for a coordinator that merges several generator processes (fleet.ts). */
+  histograms: { latency: HistogramJson; steadyLatency: HistogramJson; connect: HistogramJson };
+  /** Devices by kind (the profile's mix). */
+  kinds: Partial<Record<DeviceKind, number>>;
   /** A few distinct error messages seen. */
   errors: string[];
 }
@@ -146,7 +164,8 @@ interface Device {
   id: string;
   topic: string;
   password: string | undefined;
-  track: DeviceTrack;
+  source: MessageSource;
+  prebuilt?: PrebuiltPayloads;
   client?: MqttClient;
   state: 'idle' | 'connecting' | 'connected' | 'closed';
   connectStartedAt: number;
@@ -205,15 +224,31 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
   }
   const ids = Array.from({ length: options.devices }, (_, i) => deviceId(options.idPrefix, options.idStart + i));
   const credentials = loadCredentials(options, ids);
-  const devices: Device[] = ids.map((id) => ({
-    id,
-    topic: topicFor(options.topicTemplate, id),
-    password: credentials?.get(id),
-    track: new DeviceTrack(id, options.seed),
-    state: 'idle',
-    connectStartedAt: 0,
-    pending: 0,
-  }));
+  // With pre-built payloads, a ring's fixes are a message period apart (at the peak rate), so they move as fast as
+  // the device would.
+  const peakRate = options.rate === 'max' ? undefined : Math.max(options.rate, options.rampTo ?? 0);
+  const stepMs = peakRate ? perDeviceIntervalMs(peakRate, options.devices) : 1000;
+  // Rings of up to 32 fixes forth (and back), fewer with many devices: ~100,000 buffers at most.
+  const ringSize = Math.max(4, Math.min(32, Math.floor(100_000 / options.devices)));
+  const kinds: Partial<Record<DeviceKind, number>> = {};
+  const devices: Device[] = ids.map((id, i) => {
+    const source = createSource(options.profile, id, options.idStart + i, options.seed, options.batch);
+    kinds[source.kind] = (kinds[source.kind] ?? 0) + 1;
+    return {
+      id,
+      topic: source.topicKind === 'telemetry' ? `devices/${id}/telemetry` : topicFor(options.topicTemplate, id),
+      password: credentials?.get(id),
+      source,
+      ...(options.prebuilt ? { prebuilt: new PrebuiltPayloads(source, stepMs, ringSize) } : {}),
+      state: 'idle',
+      connectStartedAt: 0,
+      pending: 0,
+    };
+  });
+  if (options.startAtMs !== undefined) {
+    const waitMs = options.startAtMs - Date.now();
+    if (waitMs > 0) await delay(waitMs);
+  }
 
   const all = new LatencyHistogram();
   const steady = new LatencyHistogram();
@@ -229,6 +264,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
     rejected: 0,
     lostOnDisconnect: 0,
   };
+  const pos = { sent: 0, acked: 0, rejected: 0 };
   const dev = { connected: 0, peakConnected: 0, connecting: 0, connectFailed: 0, dropped: 0 };
   const refusedByCode: Record<string, number> = {};
   const rejectedByReason: Record<string, number> = {};
@@ -265,10 +301,11 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
   function publish(d: Device): void {
     const client = d.client!;
     const now = Date.now();
-    const payload =
-      options.batch === 1 ? positionPayload(d.track.next(now)) : positionBatchPayload(d.track, now, options.batch);
+    const payload = d.prebuilt ? d.prebuilt.next(now) : d.source.next(now);
     const sentAt = performance.now();
     const inSteady = sentAt >= steadyFrom;
+    const positions = d.source.topicKind === 'telemetry' ? 0 : options.batch;
+    pos.sent += positions;
     m.sent++;
     if (inSteady) steadySent++;
     if (options.qos === 0) {
@@ -279,6 +316,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
           noteError(`publish failed: ${err.message}`);
         } else {
           m.acked++;
+          pos.acked += positions;
           if (inSteady) steadyAcked++;
         }
       });
@@ -295,6 +333,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
         return;
       }
       m.acked++;
+      pos.acked += positions;
       lastAckAt = performance.now();
       const latencyMs = lastAckAt - sentAt;
       all.recordMs(latencyMs);
@@ -350,6 +389,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
     client.on('message', (topic, payload) => {
       if (topic !== errorsTopicOf(d.id)) return;
       m.rejected++;
+      if (d.source.topicKind !== 'telemetry') pos.rejected += options.batch;
       let reason = 'unknown';
       let message = payload.toString('utf8').slice(0, 300);
       try {
@@ -393,7 +433,15 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
   let nextToConnect = 0;
   let nextMessage = 0;
   const rate = options.rate;
-  const maxBacklog = rate === 'max' ? 0 : Math.max(1, Math.ceil(rate));
+  const rampTo = options.rampTo;
+  const rampOverMs = rampUpMs + options.durationS * 1000;
+  const maxBacklog = rate === 'max' ? 0 : Math.max(1, Math.ceil(Math.max(rate, rampTo ?? 0)));
+  const due = (elapsed: number) =>
+    rate === 'max'
+      ? 0
+      : rampTo === undefined
+        ? dueMessages(elapsed, rate)
+        : dueMessagesRamp(elapsed, rate, rampTo, rampOverMs);
 
   function tick(): void {
     const now = performance.now();
@@ -409,7 +457,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
       steadyFrom = now + warmUpMs;
     }
     if (rate === 'max' || !sending || now >= sendEnd) return;
-    const plan = planTick(nextMessage, dueMessages(elapsed, rate), maxBacklog);
+    const plan = planTick(nextMessage, due(elapsed), maxBacklog);
     m.lagSkipped += plan.skipped;
     for (let k = plan.from; k < plan.to; k++) {
       const d = devices[k % devices.length]!;
@@ -427,6 +475,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
   }
 
   const seconds: SecondReport[] = [];
+  let cpuAtSteady: { cpu: NodeJS.CpuUsage; at: number } | undefined;
   let prevSent = 0;
   let prevAcked = 0;
   function reportSecond(): void {
@@ -444,7 +493,18 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
       sentPerS: m.sent - prevSent,
       ackedPerS: m.acked - prevAcked,
       inflight: options.qos === 1 ? m.sent - m.acked - m.failed - m.lostOnDisconnect : 0,
+      lagSkipped: m.lagSkipped,
+      notConnected: m.notConnected,
+      positionsAcked: pos.acked,
+      positionsRejected: pos.rejected,
     };
+    if (rate !== 'max' && sending) {
+      const elapsed = performance.now() - t0;
+      report.scheduledPerS = Math.round(rampTo === undefined ? rate : rampRateAt(elapsed, rate, rampTo, rampOverMs));
+    }
+    if (steadyFrom !== Infinity && cpuAtSteady === undefined && performance.now() >= steadyFrom) {
+      cpuAtSteady = { cpu: process.cpuUsage(), at: performance.now() };
+    }
     const p50 = lastSecond.percentileMs(50);
     const p99 = lastSecond.percentileMs(99);
     if (p50 !== undefined) report.p50Ms = Math.round(p50 * 100) / 100;
@@ -468,6 +528,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
   }
   if (nobodyLeft()) notice('no device is connected any more; ending the run early');
   const sendEndActual = performance.now();
+  const cpuAtSendEnd = { cpu: process.cpuUsage(), at: sendEndActual };
   sending = false;
   const steadySentAtEnd = steadySent;
   const steadyAckedAtEnd = steadyAcked;
@@ -511,6 +572,11 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
   if (steadyS < 1) notice('no steady window: devices were still connecting when the send phase ended');
   const round = (x: number) => Math.round(x * 10) / 10;
   const { credentialsFile, ...shownOptions } = options;
+  let steadyCpuCores: number | undefined;
+  if (cpuAtSteady && cpuAtSendEnd.at - cpuAtSteady.at >= 1000) {
+    const used = cpuAtSendEnd.cpu.user + cpuAtSendEnd.cpu.system - (cpuAtSteady.cpu.user + cpuAtSteady.cpu.system);
+    steadyCpuCores = Math.round((used / 1e3 / (cpuAtSendEnd.at - cpuAtSteady.at)) * 100) / 100;
+  }
 
   return {
     type: 'summary',
@@ -531,7 +597,7 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
       connectMs: connectTimes.summary(),
     },
     messages: { ...m, unackedAtEnd, rejectedByReason },
-    positions: { perMessage: options.batch, sent: m.sent * options.batch, acked: m.acked * options.batch },
+    positions: { perMessage: options.batch, sent: pos.sent, acked: pos.acked, rejected: pos.rejected },
     latency: all.summary(),
     steadyLatency: steady.summary(),
     rates: {
@@ -545,12 +611,17 @@ export async function runGenerator(options: GeneratorOptions, hooks: GeneratorHo
       cpuUserS: round(cpu.user / 1e6),
       cpuSystemS: round(cpu.system / 1e6),
       cpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / wallS) * 100) / 100,
+      ...(steadyCpuCores !== undefined ? { steadyCpuCores } : {}),
+      prebuilt: options.prebuilt,
+      pid: process.pid,
       eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
       eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
       peakRssMb: Math.round(peakRss / 2 ** 20),
       openFileLimit: fdLimit === undefined || fdLimit === Infinity ? null : fdLimit,
     },
     seconds,
+    histograms: { latency: all.toJSON(), steadyLatency: steady.toJSON(), connect: connectTimes.toJSON() },
+    kinds,
     errors: [...errors],
   };
 }
@@ -603,7 +674,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const write = (line: string) => (jsonl ? process.stdout : process.stderr).write(line + '\n');
   // The run bounds itself; this is the belt to those braces.
   const budgetMs =
-    (options.rampUpS + options.durationS + options.drainTimeoutS) * 1000 + CONNECT_TIMEOUT_MS + END_TIMEOUT_MS + 10_000;
+    (options.rampUpS + options.durationS + options.drainTimeoutS) * 1000 +
+    Math.max(0, (options.startAtMs ?? 0) - Date.now()) +
+    CONNECT_TIMEOUT_MS +
+    END_TIMEOUT_MS +
+    10_000;
   setTimeout(() => {
     process.stderr.write(`error: the run did not finish within ${Math.round(budgetMs / 1000)} s; exiting\n`);
     process.exit(1);
@@ -622,7 +697,9 @@ async function main(argv: readonly string[]): Promise<number> {
       onNotice: (message) => write(jsonl ? JSON.stringify({ type: 'notice', message }) : `notice: ${message}`),
       signal: stop.signal,
     });
-    process.stdout.write(JSON.stringify(jsonl ? summary : { ...summary, seconds: undefined }, null, jsonl ? 0 : 2));
+    process.stdout.write(
+      JSON.stringify(jsonl ? summary : { ...summary, seconds: undefined, histograms: undefined }, null, jsonl ? 0 : 2),
+    );
     process.stdout.write('\n');
     return 0;
   } catch (err) {
@@ -635,14 +712,6 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = (() => {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
+if (isMainModule(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

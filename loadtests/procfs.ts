@@ -130,3 +130,54 @@ export function busyFraction(from: MachineCpu | undefined, to: MachineCpu | unde
   if (!from || !to || to.total <= from.total) return undefined;
   return (to.busy - from.busy) / (to.total - from.total);
 }
+
+/**
+ * CPU seconds of a process and all its descendants, cumulative and monotonic: a descendant that has ended keeps the
+ * last reading taken of it (the kernel's own count goes away with it, which would make the total step back just as
+ * a fleet's generator processes finish). Descendants in `exclude` (and theirs) are left out: a runner counts an
+ * observer process apart from the generators it runs beside.
+ */
+export class ProcessTreeCpu {
+  private readonly last = new Map<number, number>();
+  readonly exclude = new Set<number>();
+
+  constructor(private readonly rootPid: number) {}
+
+  read(): number | undefined {
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return readCpuSeconds(this.rootPid);
+    }
+    const parentOf = new Map<number, number>();
+    const ticksOf = new Map<number, number>();
+    for (const entry of entries) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const pid = Number(entry);
+        const ppid = parseStatParentPid(stat);
+        if (ppid !== undefined) parentOf.set(pid, ppid);
+        const ticks = parseStatCpuTicks(stat);
+        if (ticks !== undefined) ticksOf.set(pid, ticks);
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    if (!ticksOf.has(this.rootPid) && this.last.size === 0) return undefined;
+    const inTree = (pid: number): boolean => {
+      for (let p: number | undefined = pid, hops = 0; p !== undefined && hops < 32; p = parentOf.get(p), hops++) {
+        if (this.exclude.has(p)) return false;
+        if (p === this.rootPid) return true;
+      }
+      return false;
+    };
+    for (const [pid, ticks] of ticksOf) {
+      if (inTree(pid)) this.last.set(pid, Math.max(this.last.get(pid) ?? 0, ticks / CLOCK_TICKS_PER_S));
+    }
+    let total = 0;
+    for (const [pid, seconds] of this.last) if (!this.exclude.has(pid)) total += seconds;
+    return total;
+  }
+}

@@ -3,9 +3,13 @@
 // <ADMIN_TOKEN>` → `{ created: [{ row, id, credential }], errors: [...] }`.
 import { deviceId } from './generator-core.js';
 
-/** The CSV the import takes: a header, then one device per line. Ids are plain [A-Za-z0-9._:-], nothing to quote. */
-export function provisioningCsv(ids: readonly string[], kind = 'vehicle'): string {
-  return ['id,kind,name', ...ids.map((id) => `${id},${kind},${id}`)].join('\n') + '\n';
+/**
+ * The CSV the import takes: a header, then one device per line. Ids are plain [A-Za-z0-9._:-], nothing to quote.
+ * `kind` is every device's kind, or a function giving each one's (a mixed fleet of vehicles, collectors, sensors).
+ */
+export function provisioningCsv(ids: readonly string[], kind: string | ((id: string) => string) = 'vehicle'): string {
+  const kindOf = typeof kind === 'string' ? () => kind : kind;
+  return ['id,kind,name', ...ids.map((id) => `${id},${kindOf(id)},${id}`)].join('\n') + '\n';
 }
 
 /** `count` ids from `bench-00001` (with the default prefix). */
@@ -46,6 +50,7 @@ export async function provisionDevices(
   adminToken: string,
   ids: readonly string[],
   batchSize = 1000,
+  kindOf: (id: string) => string = () => 'vehicle',
 ): Promise<Map<string, string>> {
   const url = new URL('/api/devices/import', httpUrl);
   const all = new Map<string, string>();
@@ -56,7 +61,7 @@ export async function provisionDevices(
       response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'text/csv', authorization: `Bearer ${adminToken}` },
-        body: provisioningCsv(chunk),
+        body: provisioningCsv(chunk, kindOf),
         signal: AbortSignal.timeout(60_000),
       });
     } catch (err) {

@@ -3,15 +3,16 @@
 # Chromium (browser end-to-end tests, driven by playwright-core), CJK fonts (so Chinese labels render), Mosquitto
 # (external-broker tests and the benchmark baseline; started by the tests themselves, never as a service), ffmpeg
 # (camera test streams, RTSP pulls, frame sampling), opencv-doc (its vtest.avi: a real street clip for detection),
-# GStreamer's RTSP server with python3-gi (a test IP camera to pull RTSP from), and
-# PostgreSQL 15 + TimescaleDB (built from source by install-timescaledb.sh). Idempotent; run as root.
+# GStreamer's RTSP server with python3-gi (a test IP camera to pull RTSP from), Redis (the cluster tests; started by
+# the tests themselves on free ports, never as a service), and PostgreSQL 15 + TimescaleDB (built from source by
+# install-timescaledb.sh). Idempotent; run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "[install-test-deps] $*" >&2; }
 
 PACKAGES=(chromium fonts-noto-cjk mosquitto ffmpeg opencv-doc python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly redis-server)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -31,6 +32,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installed: ${missing[*]}"
   # Debian may start Mosquitto as a system service on port 1883; the tests start their own on free ports.
   if command -v service >/dev/null && pgrep -x mosquitto >/dev/null; then service mosquitto stop >/dev/null 2>&1 || true; fi
+  # Likewise Redis on port 6379.
+  if command -v service >/dev/null && pgrep -x redis-server >/dev/null; then service redis-server stop >/dev/null 2>&1 || true; fi
 else
   log "chromium and CJK fonts already installed"
 fi

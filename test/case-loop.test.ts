@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { connectDevice, provisionDevice } from './support/devices.js';
-import { spawnHub, waitHealthy, type HubProcess } from './support/hub-process.js';
-import { freePort, waitFor } from './support/wait.js';
+import { startTestHub, type TestHub } from './support/test-hub.js';
+import { waitFor } from './support/wait.js';
 
 const ADMIN_TOKEN = 'case-loop-admin-token-0123456789';
 const WEBHOOK_SECRET = 'case-loop-webhook-secret-0123';
@@ -20,7 +20,7 @@ const PASSWORD = 'a long enough password';
 const SPOT = { lon: 117.0235, lat: 36.6625 };
 
 let db: TestDatabase;
-let hub: HubProcess;
+let hub: TestHub;
 let base: string;
 let mqttUrl: string;
 let webhook: http.Server;
@@ -69,24 +69,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   const webhookPort = (webhook.address() as { port: number }).port;
-  const httpPort = await freePort();
-  base = `http://127.0.0.1:${httpPort}`;
-  const mqttPort = await freePort();
-  mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  hub = spawnHub({
-    DATABASE_URL: db.url,
-    HTTP_PORT: String(httpPort),
-    HTTP_HOST: '127.0.0.1',
-    MQTT_PORT: String(mqttPort),
-    MQTT_HOST: '127.0.0.1',
-    ADMIN_TOKEN,
-    DATA_DIR: `/tmp/cityhub-case-loop-${httpPort}`,
-    LIVE_PUSH_INTERVAL_MS: '100',
-    NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/sms`,
-    NOTIFY_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    OPEN311_API_KEYS: `hotline-12319:${HOTLINE_KEY}`,
+  hub = await startTestHub({
+    name: 'case-loop',
+    adminToken: ADMIN_TOKEN,
+    db,
+    env: {
+      LIVE_PUSH_INTERVAL_MS: '100',
+      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/sms`,
+      NOTIFY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      OPEN311_API_KEYS: `hotline-12319:${HOTLINE_KEY}`,
+    },
   });
-  await waitHealthy(httpPort, hub, 120_000);
+  base = hub.base;
+  mqttUrl = hub.mqttUrl;
   live = ioClient(`${base}/live`, { transports: ['websocket'] });
   live.on('cases', (m: { cases: typeof liveCases }) => liveCases.push(...m.cases));
   await new Promise<void>((resolve) => live.on('connect', () => resolve()));
@@ -97,7 +92,6 @@ afterAll(async () => {
   live?.close();
   expect(await hub?.stop()).toBe(0);
   webhook?.close();
-  await db?.drop();
 });
 
 describe('reference data on first start', () => {

@@ -725,6 +725,40 @@ describe('roles and visibility', () => {
     expect((await call('shift', 'GET', '/api/cases?bbox=2,2,1,1')).status).toBe(400);
     expect((await call('shift', 'GET', '/api/cases?state=lost')).status).toBe(400);
   });
+
+  it('filters lists by the kind of the approval a case waits for (the approval queues of the screens)', async () => {
+    const returning = await toHandling();
+    await ok(act('water1', returning.id, 'requestReturn', { reason: '不属于本单位' }));
+    const extending = await toHandling();
+    await ok(
+      act('water1', extending.id, 'requestExtension', {
+        reason: '需要采购配件',
+        limit: { value: 1, unit: 'workDays' },
+      }),
+    );
+    const idsOf = (page: Json) => page.items.map((x: Json) => x.id);
+
+    const returns = await ok(call('disp', 'GET', '/api/cases?pendingApproval=return&limit=200'));
+    expect(idsOf(returns)).toContain(returning.id);
+    expect(idsOf(returns)).not.toContain(extending.id);
+    expect(returns.items.every((x: Json) => x.pendingApproval?.kind === 'return')).toBe(true);
+
+    const others = await ok(call('shift', 'GET', '/api/cases?pendingApproval=extend&pendingApproval=void&limit=200'));
+    expect(idsOf(others)).toContain(extending.id);
+    expect(idsOf(others)).not.toContain(returning.id);
+    expect(others.items.every((x: Json) => ['extend', 'void'].includes(x.pendingApproval?.kind))).toBe(true);
+    expect(others.total).toBe(others.items.length);
+
+    // Still only what the caller may see: the other department has none of these.
+    expect((await ok(call('roads1', 'GET', '/api/cases?pendingApproval=return&pendingApproval=extend'))).total).toBe(0);
+    expect((await call('shift', 'GET', '/api/cases?pendingApproval=later')).status).toBe(400);
+
+    // A decided request leaves the queue.
+    await ok(act('disp', returning.id, 'denyReturn'));
+    expect(idsOf(await ok(call('disp', 'GET', '/api/cases?pendingApproval=return&limit=200')))).not.toContain(
+      returning.id,
+    );
+  });
 });
 
 describe('concurrency', () => {
@@ -840,6 +874,27 @@ describe('detector candidates', () => {
     expect((await call('acc', 'POST', '/api/candidates/999999/dismiss', { reason: 'x' })).status).toBe(404);
     const list = await ok(call('audit', 'GET', '/api/candidates?status=dismissed'));
     expect(list.items.map((x: Json) => x.dismissalReason)).toEqual(['阴影误识别']);
+  });
+
+  it('lists the candidates of one detector or camera by the prefix of their detector id', async () => {
+    const raise = (detectorId: string, key: string) =>
+      ok(call('admin', 'POST', '/api/candidates', candidate(key, { detectorId })), 201);
+    const gate = await raise('video:cam_1:kerb', 'v-1');
+    const crowd = await raise('video:cam_1:square', 'v-2');
+    const other = await raise('video:cam-12:kerb', 'v-3');
+    // The underscore of cam_1 is a character, not a wildcard: camX1's candidate is not camera cam_1's.
+    const lookalike = await raise('video:camX1:kerb', 'v-4');
+    const ids = async (query: string) =>
+      (await ok(call('acc', 'GET', `/api/candidates?${query}`))).items.map((x: Json) => x.id).sort();
+
+    expect(await ids('detector=video:cam_1:')).toEqual([gate.id, crowd.id].sort());
+    expect(await ids('detector=video:')).toEqual([gate.id, crowd.id, other.id, lookalike.id].sort());
+    expect(await ids('detector=cam-12')).not.toContain(other.id);
+    await ok(call('acc', 'POST', `/api/candidates/${crowd.id}/dismiss`, { reason: '人群正常通行' }));
+    expect(await ids('detector=video:cam_1:&status=pending')).toEqual([gate.id]);
+    const page = await ok(call('acc', 'GET', '/api/candidates?detector=video:&limit=1'));
+    expect(page).toMatchObject({ total: 4, limit: 1 });
+    expect((await call('acc', 'GET', '/api/candidates?detector=')).status).toBe(400);
   });
 });
 

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/database.js';
 import { connectDevice, provisionDevice } from './support/devices.js';
 import { DEMO_MAIN, spawnHub, spawnProcess, waitHealthy } from './support/hub-process.js';
+import { startOwnCluster } from './support/own-cluster.js';
 import { freePort, waitFor } from './support/wait.js';
 
 const dirs: string[] = [];
@@ -164,5 +165,91 @@ describe('start-up errors name the setting to fix', () => {
     expect(out).toContain('HTTP_PORT must be a whole number');
     expect(out).toContain('RETENTION_DAYS must be from 400');
     expect(out).toContain('DATABASE_URL must start with postgres://');
+  });
+});
+
+describe('a database that is not there yet at start', () => {
+  it('waits for it, saying so, then starts and takes data', async () => {
+    const cluster = startOwnCluster();
+    try {
+      await cluster.pause();
+      const env = {
+        DATABASE_URL: cluster.url,
+        DATABASE_WAIT_S: '120',
+        HTTP_PORT: String(await freePort()),
+        MQTT_PORT: String(await freePort()),
+        HTTP_HOST: '127.0.0.1',
+        MQTT_HOST: '127.0.0.1',
+        ADMIN_TOKEN: 'waiting-admin-token-0123456789',
+        DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cityhub-wait-')),
+      };
+      dirs.push(env.DATA_DIR);
+      const hub = spawnHub(env);
+      try {
+        await waitFor('the hub to report the database unreachable', () =>
+          hub.output().includes('database not reachable yet; retrying'),
+        );
+        expect(hub.proc.exitCode).toBeNull();
+        await cluster.resume();
+        await waitHealthy(Number(env.HTTP_PORT), hub, 60_000);
+        expect(hub.output()).toContain('database reachable');
+        const provisioned = await provisionDevice(`http://127.0.0.1:${env.HTTP_PORT}`, env.ADMIN_TOKEN, {
+          id: 'veh-late-db',
+          kind: 'vehicle',
+        });
+        const client = await connectDevice(`mqtt://127.0.0.1:${env.MQTT_PORT}`, provisioned);
+        await client.publishAsync(
+          'devices/veh-late-db/position',
+          JSON.stringify({ time: new Date().toISOString(), lat: 36.66, lon: 117.02 }),
+          { qos: 1 },
+        );
+        await client.endAsync();
+        const latest = (await (await fetch(`http://127.0.0.1:${env.HTTP_PORT}/api/positions/latest`)).json()) as {
+          features: { properties: { deviceId: string } }[];
+        };
+        expect(latest.features.map((f) => f.properties.deviceId)).toContain('veh-late-db');
+      } finally {
+        expect(await hub.stop()).toBe(0);
+      }
+    } finally {
+      cluster.stop();
+    }
+  });
+
+  it('stops at once on SIGTERM while waiting', async () => {
+    const cluster = startOwnCluster();
+    try {
+      await cluster.pause();
+      const hub = spawnHub({
+        DATABASE_URL: cluster.url,
+        HTTP_PORT: String(await freePort()),
+        MQTT_PORT: String(await freePort()),
+      });
+      await waitFor('the hub to wait for the database', () =>
+        hub.output().includes('database not reachable yet; retrying'),
+      );
+      expect(await hub.stop()).toBe(0);
+      expect(hub.output()).toContain('stopped before the start completed');
+    } finally {
+      cluster.stop();
+    }
+  });
+
+  it('fails at once when the database refuses the credentials', async () => {
+    const db = await createTestDatabase();
+    try {
+      const url = new URL(db.url);
+      url.username = 'no_such_role';
+      const hub = spawnHub({
+        DATABASE_URL: url.toString(),
+        HTTP_PORT: String(await freePort()),
+        MQTT_PORT: String(await freePort()),
+      });
+      expect(await hub.exited).toBe(1);
+      expect(hub.output()).toMatch(/refused the hub: .*no_such_role/);
+      expect(hub.output()).not.toContain('retrying');
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -1,13 +1,12 @@
 // End to end through the real parts: devices provisioned over the admin API, real MQTT clients over TCP → aedes
 // (auth, ACL) → validation → batched writes → TimescaleDB → socket.io and the HTTP API. Nothing is mocked.
 import mqtt from 'mqtt';
-import { pino } from 'pino';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../hub/config.js';
-import { startHub, type RunningHub } from '../hub/hub.js';
+import type { RunningHub } from '../hub/hub.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { adminHeaders, connectDevice, provisionDevice } from './support/devices.js';
+import { adminHeaders, listeningDevice, provisionDevice } from './support/devices.js';
+import { startInProcessHub } from './support/in-process-hub.js';
 import { waitFor } from './support/wait.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,17 +39,9 @@ async function rowsOf(deviceId: string) {
 
 /** A provisioned, connected device that records what the hub tells it on its errors topic. */
 async function device(id: string, kind = 'vehicle', options: mqtt.IClientOptions = {}) {
-  const provisioned = await provisionDevice(http, ADMIN_TOKEN, { id, kind });
-  const client = await connectDevice(mqttUrl, provisioned, options);
-  clients.push(client);
-  const errors: { topic: string; reason: string; message: string }[] = [];
-  const commands: { topic: string; body: Record<string, unknown> }[] = [];
-  client.on('message', (topic, payload) => {
-    if (topic.endsWith('/errors')) errors.push(JSON.parse(payload.toString()));
-    else commands.push({ topic, body: JSON.parse(payload.toString()) });
-  });
-  await client.subscribeAsync(`devices/${id}/errors`);
-  return { client, provisioned, errors, commands };
+  const listening = await listeningDevice({ httpUrl: http, mqttUrl, adminToken: ADMIN_TOKEN }, id, kind, options);
+  clients.push(listening.client);
+  return listening;
 }
 
 function connectRaw(options: mqtt.IClientOptions): Promise<{ code: number | undefined; error?: Error }> {
@@ -70,20 +61,14 @@ function connectRaw(options: mqtt.IClientOptions): Promise<{ code: number | unde
 beforeAll(async () => {
   db = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'cityhub-ingest-'));
-  const config = loadConfig({
+  hub = await startInProcessHub({
     DATABASE_URL: db.url,
     DATA_DIR: dataDir,
     ADMIN_TOKEN,
-    HTTP_PORT: '0',
-    HTTP_HOST: '127.0.0.1',
-    MQTT_PORT: '0',
-    MQTT_HOST: '127.0.0.1',
-    JT808_PORT: '0',
     LIVE_PUSH_INTERVAL_MS: '50',
     DEVICE_RATE_PER_S: '5',
     DEVICE_RATE_BURST: '40',
   });
-  hub = await startHub(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   http = `http://127.0.0.1:${hub.httpPort}`;
   mqttUrl = `mqtt://127.0.0.1:${hub.mqttPort}`;
   socket = ioClient(`${http}/live`, { path: '/socket.io', transports: ['websocket'] });
@@ -514,7 +499,12 @@ describe('other device data', () => {
 
 describe('live push', () => {
   it('sends a snapshot on subscribe, then only the chosen layers inside the bounding box', async () => {
-    const browser = ioClient(`${http}/live`, { path: '/socket.io', transports: ['websocket'] });
+    // With the admin token: collectors are people, only for sessions that may see them (test/live-privacy.test.ts).
+    const browser = ioClient(`${http}/live`, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      auth: { token: ADMIN_TOKEN },
+    });
     const deltas: { deviceId: string }[] = [];
     browser.on('positions', (m: { positions: { deviceId: string }[] }) => deltas.push(...m.positions));
     try {

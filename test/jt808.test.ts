@@ -6,10 +6,10 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJt808Terminals, terminalPhone, type Jt808Terminals } from '../devices/jt808-terminal.js';
-import { loadConfig } from '../hub/config.js';
-import { startHub, type RunningHub } from '../hub/hub.js';
+import type { RunningHub } from '../hub/hub.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { adminHeaders, provisionDevice } from './support/devices.js';
+import { startInProcessHub } from './support/in-process-hub.js';
 import { waitFor } from './support/wait.js';
 
 const ADMIN_TOKEN = 'jt808-admin-token-0123456789';
@@ -29,20 +29,7 @@ const count = async (deviceId: string) =>
 beforeAll(async () => {
   db = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'cityhub-jt808-'));
-  hub = await startHub(
-    loadConfig({
-      DATABASE_URL: db.url,
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      MQTT_PORT: '0',
-      MQTT_HOST: '127.0.0.1',
-      JT808_PORT: '0',
-      JT808_HOST: '127.0.0.1',
-    }),
-    pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-  );
+  hub = await startInProcessHub({ DATABASE_URL: db.url, DATA_DIR: dataDir, ADMIN_TOKEN });
   http = `http://127.0.0.1:${hub.httpPort}`;
   // Terminals 1 and 2 are registered devices; terminal 3 is not.
   for (const n of [1, 2]) {
@@ -121,21 +108,12 @@ describe('JT/T 808 auto-provisioning (JT808_AUTO_PROVISION=true)', () => {
   it('registers an unknown terminal as a new vehicle and stores its positions', async () => {
     const other = await createTestDatabase();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cityhub-jt808-auto-'));
-    const autoHub = await startHub(
-      loadConfig({
-        DATABASE_URL: other.url,
-        DATA_DIR: dir,
-        ADMIN_TOKEN,
-        HTTP_PORT: '0',
-        HTTP_HOST: '127.0.0.1',
-        MQTT_PORT: '0',
-        MQTT_HOST: '127.0.0.1',
-        JT808_PORT: '0',
-        JT808_HOST: '127.0.0.1',
-        JT808_AUTO_PROVISION: 'true',
-      }),
-      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    );
+    const autoHub = await startInProcessHub({
+      DATABASE_URL: other.url,
+      DATA_DIR: dir,
+      ADMIN_TOKEN,
+      JT808_AUTO_PROVISION: 'true',
+    });
     const fleet = startJt808Terminals({
       host: '127.0.0.1',
       port: autoHub.jt808Port,

@@ -320,6 +320,76 @@ describe('video supervision', () => {
     }
   });
 
+  it('new zones on a running camera apply at once: same sampler, the standing car keeps its track and its time', async () => {
+    await registry.update('cam-parked', { enabled: false });
+    // 0.004° north of cam-car: its own candidate, not evidence on another camera's.
+    const base = camera('cam-zones');
+    const lenient = { ...base.zones![0]!, maxStationaryS: 3600 } as Record<string, unknown>;
+    await registry.create({ ...base, lat: 36.6552, zones: [lenient] });
+    const video = (current = newService());
+    try {
+      expect(await video.sync()).toEqual(['cam-zones']);
+      publish('cam-zones', 'parked.flv');
+      const perCamera = () => video.stats().perCamera.find((p) => p.cameraId === 'cam-zones')!;
+      // The car is tracked (two sightings, stored with their track), and with a one-hour limit nothing fires.
+      const trackIds = await waitFor(
+        'the parked car tracked',
+        async () => {
+          const r = await db.pool.query<{ track_id: string }>(
+            `SELECT DISTINCT track_id FROM detections WHERE camera_id = 'cam-zones' AND track_id IS NOT NULL`,
+          );
+          return r.rows.length > 0 ? r.rows.map((row) => row.track_id) : null;
+        },
+        30_000,
+        100,
+      );
+      expect(trackIds).toHaveLength(1);
+      const before = perCamera();
+      expect(before.tracker.live).toBe(1);
+      const changedAtMs = Date.now();
+
+      // What PATCH /api/cameras/cam-zones does: the registry changes, then the video service syncs.
+      await registry.update('cam-zones', { zones: [{ ...lenient, maxStationaryS: 2 }] });
+      expect(await video.sync()).toEqual(['cam-zones']);
+      const { rows } = await waitFor(
+        'a no-parking candidate from cam-zones',
+        async () => {
+          const r = await db.pool.query<{
+            evidence: { measured: { trackId: string; stationaryS: number; maxStationaryS: number } };
+            start_at: Date;
+          }>(`SELECT evidence, start_at FROM case_candidates WHERE detector_id = 'video:cam-zones:kerb'`);
+          return r.rows.length > 0 ? r : null;
+        },
+        30_000,
+        250,
+      );
+      const after = perCamera();
+      // The same ffmpeg, never restarted; the same tracker (no track born again) and the same chain (frames go on).
+      expect(after.sampler.pid).toBe(before.sampler.pid);
+      expect(after.sampler.restarts).toBe(0);
+      expect(after.tracker.born).toBe(before.tracker.born);
+      expect(after.frames).toBeGreaterThan(before.frames);
+      // The candidate is about the track from before the change, standing since before the change.
+      const measured = rows[0]!.evidence.measured;
+      expect(measured.trackId).toBe(trackIds[0]);
+      expect(measured.maxStationaryS).toBe(2);
+      expect(rows[0]!.start_at.getTime()).toBeLessThan(changedAtMs);
+
+      // A new sampling interval restarts the sampler only: the tracker and the chain carry on.
+      await registry.update('cam-zones', { sampleIntervalMs: 1000 });
+      expect(await video.sync()).toEqual(['cam-zones']);
+      const restarted = perCamera();
+      expect(restarted.sampler.pid).not.toBe(before.sampler.pid);
+      expect(restarted.tracker.born).toBe(before.tracker.born);
+      expect(restarted.frames).toBeGreaterThanOrEqual(after.frames);
+      expect(video.stats()).toMatchObject({ created: 1, draftFailures: 0 });
+      expect(errors).toEqual([]);
+    } finally {
+      await video.close();
+      current = null;
+    }
+  });
+
   it('stores detections in a hypertable and media rows that name exactly one maker', async () => {
     const hypertable = await db.pool.query(
       `SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'detections'`,

@@ -4,7 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
 import type { Actor } from '../cases/ports.js';
 import type { Authenticator } from '../http/guard.js';
-import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { LoginThrottle, type LoginAttempts, type LoginThrottleOptions } from './login-throttle.js';
 import { dummyVerify, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.js';
 import { ADMIN_TOKEN_USER_ID, type User, type UserStore } from './users.js';
 
@@ -32,6 +32,8 @@ export interface SessionOptions {
   /** last_used_at is written at most this often per session; default 1 min. */
   touchIntervalMs?: number;
   throttle?: LoginThrottleOptions;
+  /** Where failed logins are counted; default: this process's memory, with `throttle`'s settings. */
+  attempts?: LoginAttempts;
   /** Milliseconds clock; tests move it. */
   now?: () => number;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
@@ -76,7 +78,7 @@ export class SessionService implements Authenticator {
   private readonly cacheMaxEntries: number;
   private readonly touchIntervalMs: number;
   private readonly now: () => number;
-  private readonly throttle: LoginThrottle;
+  private readonly throttle: LoginAttempts;
   private readonly log: SessionOptions['log'];
   /** By token hash (hex); Map order doubles as least-recently-inserted order for eviction. */
   private readonly cache = new Map<string, CacheEntry>();
@@ -97,7 +99,7 @@ export class SessionService implements Authenticator {
     this.cacheMaxEntries = options.cacheMaxEntries ?? 10_000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.now = options.now ?? Date.now;
-    this.throttle = new LoginThrottle(options.throttle);
+    this.throttle = options.attempts ?? new LoginThrottle(options.throttle);
     this.log = options.log;
     // A change to a user (disabled, new roles, new password) must not wait for the cache to run out in this process.
     users.onChange((userId) => this.forgetUser(userId));
@@ -106,7 +108,7 @@ export class SessionService implements Authenticator {
   /** Checks the password and opens a session. */
   async login(username: string, password: string, client: LoginClient): Promise<LoginResult> {
     const nowMs = this.now();
-    const retryAfterMs = this.throttle.retryAfterMs(username, client.address, nowMs);
+    const retryAfterMs = await this.throttle.retryAfterMs(username, client.address, nowMs);
     if (retryAfterMs > 0) {
       this.counts.loginsThrottled++;
       this.log?.warn({ address: client.address, username: logName(username), retryAfterMs }, 'login throttled');
@@ -115,11 +117,11 @@ export class SessionService implements Authenticator {
     const user = await this.checkPassword(username, password);
     if (!user) {
       this.counts.loginFailures++;
-      this.throttle.failure(username, client.address, nowMs);
+      await this.throttle.failure(username, client.address, nowMs);
       this.log?.warn({ address: client.address, username: logName(username) }, 'login failed');
       return { ok: false, reason: 'invalid' };
     }
-    this.throttle.success(username);
+    await this.throttle.success(username);
     this.counts.logins++;
     const { token, expiresAt } = await this.open(user.id, client, nowMs);
     await this.users.recordLogin(user.id, new Date(nowMs));
@@ -134,7 +136,7 @@ export class SessionService implements Authenticator {
   async changeOwnPassword(userId: string, current: string, next: string, client: LoginClient): Promise<LoginResult> {
     const user = await this.users.get(userId);
     const nowMs = this.now();
-    const retryAfterMs = this.throttle.retryAfterMs(user.username, client.address, nowMs);
+    const retryAfterMs = await this.throttle.retryAfterMs(user.username, client.address, nowMs);
     if (retryAfterMs > 0) {
       this.counts.loginsThrottled++;
       return { ok: false, reason: 'throttled', retryAfterMs };
@@ -145,11 +147,11 @@ export class SessionService implements Authenticator {
         : false;
     if (!ok) {
       this.counts.loginFailures++;
-      this.throttle.failure(user.username, client.address, nowMs);
+      await this.throttle.failure(user.username, client.address, nowMs);
       this.log?.warn({ address: client.address, userId }, 'password change: wrong current password');
       return { ok: false, reason: 'invalid' };
     }
-    this.throttle.success(user.username);
+    await this.throttle.success(user.username);
     const updated = await this.users.setPassword(userId, next);
     const { token, expiresAt } = await this.open(userId, client, nowMs);
     this.log?.info({ address: client.address, userId }, 'password changed');

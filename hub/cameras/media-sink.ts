@@ -1,6 +1,6 @@
-// 视频接入 the media server's sink on the hub side: who may publish comes from the registry's in-memory cache (the media
-// server asks synchronously), and online/offline land in the registry; a failed status write is logged, never thrown
-// into node-media-server's event loop.
+// 视频接入 the media server's sink on the hub side: who may publish, and with which publish key version, comes from the
+// registry's in-memory cache (the media server asks synchronously), and online/offline land in the registry; a failed
+// status write is logged, never thrown into node-media-server's event loop.
 import type { MediaServerSink } from '../../ingest/video/media-server.js';
 import type { CameraRegistry } from './registry.js';
 
@@ -15,7 +15,7 @@ export function cameraMediaSink(registry: CameraRegistry, log: SinkLog): MediaSe
     });
   };
   return {
-    authorizePublish: (cameraId) => registry.mayPublish(cameraId),
+    publishKeyVersion: (cameraId) => registry.publishKeyVersion(cameraId),
     publishStarted: (cameraId) => status(cameraId, 'online'),
     publishEnded: (cameraId) => status(cameraId, 'offline'),
   };

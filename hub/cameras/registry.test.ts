@@ -1,8 +1,9 @@
 // 视频监控点 the camera registry on the real database: zone validation per kind, the publish cache the media server asks
-// synchronously, live status (listeners hear only real changes), last-frame time that never goes back, and the specs
-// the video pipeline reads.
+// synchronously (with each camera's publish key version, durable across restarts), live status (listeners hear only
+// real changes, the live map every stored change), last-frame time that never goes back, and the specs the video
+// pipeline reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CameraRegistry, redactRtspUrl, type CameraStatusChange } from './registry.js';
+import { CameraRegistry, redactRtspUrl, type CameraLiveState, type CameraStatusChange } from './registry.js';
 import { zoneIssues } from './zones.js';
 import { migratedTestDatabase, type TestDatabase } from '../../test/support/database.js';
 
@@ -114,6 +115,58 @@ describe('CameraRegistry', () => {
     expect(await registry.specs()).toEqual([
       { id: 'c2', name: 'Two', lon: 117, lat: 36.6, sampleIntervalMs: 1000, zones: [zone] },
     ]);
+  });
+
+  it('revoking publish keys raises the camera’s key version, kept across restarts; other cameras keep theirs', async () => {
+    await registry.create({ id: 'k1', name: 'Keys', lon: 117, lat: 36.6, source: 'rtmp' });
+    expect(registry.publishKeyVersion('k1')).toBe(0);
+    expect((await registry.revokePublishKeys('k1')).publishKeyVersion).toBe(1);
+    expect((await registry.revokePublishKeys('k1')).publishKeyVersion).toBe(2);
+    expect(registry.publishKeyVersion('k1')).toBe(2);
+    expect(registry.publishKeyVersion('c2')).toBe(0);
+    await expect(registry.revokePublishKeys('ghost')).rejects.toMatchObject({ code: 'CameraNotFound' });
+    // Disabled: no version at all (may not publish); enabled again, the revoked keys stay revoked.
+    await registry.update('k1', { enabled: false });
+    expect(registry.publishKeyVersion('k1')).toBeNull();
+    await registry.update('k1', { enabled: true });
+    expect(registry.publishKeyVersion('k1')).toBe(2);
+    const fresh = new CameraRegistry(db.pool);
+    await fresh.loadPublishable();
+    expect(fresh.publishKeyVersion('k1')).toBe(2);
+  });
+
+  it('tells live listeners every stored change: created, edited, online/offline, a newer frame', async () => {
+    const heard: CameraLiveState[] = [];
+    const off = registry.onLiveChange((c) => heard.push(c));
+    const t0 = Date.parse('2026-12-01T03:00:00Z');
+    await registry.create({ id: 'l1', name: 'Live', lon: 117.01, lat: 36.61, source: 'rtmp' });
+    await registry.setStatus('l1', 'online', t0);
+    await registry.setStatus('l1', 'online', t0 + 500); // no change: nothing heard
+    await registry.recordFrame('l1', t0 + 2000);
+    await registry.recordFrame('l1', t0 + 1000); // older: nothing stored, nothing heard
+    await registry.update('l1', { name: 'Live 2', lon: 117.02 });
+    await registry.setStatus('l1', 'offline', t0 + 9000);
+    off();
+    await registry.setStatus('l1', 'online', t0 + 10_000);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(
+      heard.map((c) => [
+        c.id,
+        c.status,
+        c.statusChangedAt?.toISOString() ?? null,
+        c.lastFrameAt?.toISOString() ?? null,
+      ]),
+    ).toEqual([
+      ['l1', 'offline', null, null],
+      ['l1', 'online', iso(t0), iso(t0)],
+      ['l1', 'online', iso(t0), iso(t0 + 2000)],
+      ['l1', 'online', iso(t0), iso(t0 + 2000)],
+      ['l1', 'offline', iso(t0 + 9000), iso(t0 + 2000)],
+    ]);
+    // The edit moved it (the live map filters by place) and is newer than the entry it had before.
+    expect(heard[3]).toMatchObject({ lon: 117.02, lat: 36.61, enabled: true });
+    expect(heard[3]!.updatedAt.getTime()).toBeGreaterThan(heard[0]!.updatedAt.getTime());
+    expect((await registry.liveStates()).find((c) => c.id === 'l1')).toMatchObject({ status: 'online', lon: 117.02 });
   });
 });
 

@@ -1,6 +1,7 @@
 // 视频监控点 camera registry: the cameras the hub takes video from — place and view on the map, source (RTMP push with a
 // signed key, or an RTSP URL to pull), sampling interval, image zones — with their live status (online/offline, last
-// frame). Keeps the set of cameras allowed to publish in memory, because the media server must decide synchronously.
+// frame). Keeps the cameras allowed to publish, with the version of publish key they accept, in memory, because the
+// media server must decide synchronously; tells listeners whenever what the live map shows of a camera changes.
 import type pg from 'pg';
 import type { Catalogue } from '../cases/ports.js';
 import { geometryProblem, type PolygonGeometry } from '../geo/geometry.js';
@@ -38,9 +39,20 @@ export interface Camera {
   status: CameraStatus;
   statusChangedAt: Date | null;
   lastFrameAt: Date | null;
+  /** Publish keys of this version only are accepted; raised by `revokePublishKeys`. */
+  publishKeyVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/**
+ * What the live map shows of a camera: its state, when its registry entry last changed (a map holding an older copy of
+ * the list fetches it again), and its place (to filter by the map's bounding box).
+ */
+export type CameraLiveState = Pick<
+  Camera,
+  'id' | 'status' | 'statusChangedAt' | 'lastFrameAt' | 'enabled' | 'updatedAt' | 'lon' | 'lat'
+>;
 
 export interface NewCamera {
   id: string;
@@ -86,7 +98,8 @@ export interface CameraRegistryOptions {
 }
 
 const COLUMNS = `id, name, lon, lat, heading_deg, view, source, rtsp_url, sample_interval_ms, zones, enabled, status,
-  status_changed_at, last_frame_at, created_at, updated_at`;
+  status_changed_at, last_frame_at, publish_key_version, created_at, updated_at`;
+const LIVE_COLUMNS = 'id, status, status_changed_at, last_frame_at, enabled, updated_at, lon, lat';
 
 interface CameraRow {
   id: string;
@@ -103,9 +116,26 @@ interface CameraRow {
   status: CameraStatus;
   status_changed_at: Date | null;
   last_frame_at: Date | null;
+  publish_key_version: number;
   created_at: Date;
   updated_at: Date;
 }
+
+type LiveRow = Pick<
+  CameraRow,
+  'id' | 'status' | 'status_changed_at' | 'last_frame_at' | 'enabled' | 'updated_at' | 'lon' | 'lat'
+>;
+
+const toLiveState = (r: LiveRow): CameraLiveState => ({
+  id: r.id,
+  status: r.status,
+  statusChangedAt: r.status_changed_at,
+  lastFrameAt: r.last_frame_at,
+  enabled: r.enabled,
+  updatedAt: r.updated_at,
+  lon: r.lon,
+  lat: r.lat,
+});
 
 const toCamera = (r: CameraRow): Camera => ({
   id: r.id,
@@ -122,6 +152,7 @@ const toCamera = (r: CameraRow): Camera => ({
   status: r.status,
   statusChangedAt: r.status_changed_at,
   lastFrameAt: r.last_frame_at,
+  publishKeyVersion: r.publish_key_version,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -151,8 +182,10 @@ const isFiniteIn = (v: unknown, min: number, max: number) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
 
 export class CameraRegistry {
-  private publishable = new Set<string>();
+  /** Enabled cameras → the publish key version they accept. */
+  private publishable = new Map<string, number>();
   private statusListeners: Array<(change: CameraStatusChange) => void> = [];
+  private liveListeners: Array<(state: CameraLiveState) => void> = [];
 
   constructor(
     readonly pool: pg.Pool,
@@ -193,6 +226,7 @@ export class CameraRegistry {
       );
       const camera = toCamera(rows[0]!);
       this.remember(camera);
+      this.tellLive(camera);
       return camera;
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
@@ -265,6 +299,7 @@ export class CameraRegistry {
       await client.query('COMMIT');
       const camera = toCamera(updated.rows[0]!);
       this.remember(camera);
+      this.tellLive(camera);
       return camera;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -274,25 +309,44 @@ export class CameraRegistry {
     }
   }
 
+  /**
+   * Raises the camera's publish key version: every key issued before is refused from now on (the caller cuts a
+   * publisher that is streaming with one). Returns the camera with its new version.
+   */
+  async revokePublishKeys(id: string): Promise<Camera> {
+    const { rows } = await this.pool.query<CameraRow>(
+      `UPDATE cameras SET publish_key_version = publish_key_version + 1, updated_at = now()
+        WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id],
+    );
+    if (!rows[0]) throw new CameraError('CameraNotFound', `no camera ${id}`);
+    const camera = toCamera(rows[0]);
+    this.remember(camera);
+    return camera;
+  }
+
   /** Online/offline from the media server; listeners hear only real changes. Unknown cameras are ignored (false). */
   async setStatus(id: string, status: CameraStatus, atMs = Date.now()): Promise<boolean> {
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.pool.query<LiveRow>(
       `UPDATE cameras SET status = $2, status_changed_at = $3,
               last_frame_at = CASE WHEN $2 = 'online' THEN greatest(last_frame_at, $3) ELSE last_frame_at END
-        WHERE id = $1 AND status <> $2 RETURNING id`,
+        WHERE id = $1 AND status <> $2 RETURNING ${LIVE_COLUMNS}`,
       [id, status, new Date(atMs)],
     );
     if (!rows[0]) return false;
     for (const listener of this.statusListeners) listener({ cameraId: id, status, atMs });
+    this.tellLive(toLiveState(rows[0]));
     return true;
   }
 
-  /** The sampler got a frame at `atMs` (never moves back). */
+  /** The sampler got a frame at `atMs` (never moves back; live listeners hear the new time). */
   async recordFrame(id: string, atMs: number): Promise<void> {
-    await this.pool.query(
-      `UPDATE cameras SET last_frame_at = $2 WHERE id = $1 AND (last_frame_at IS NULL OR last_frame_at < $2)`,
+    const { rows } = await this.pool.query<LiveRow>(
+      `UPDATE cameras SET last_frame_at = $2 WHERE id = $1 AND (last_frame_at IS NULL OR last_frame_at < $2)
+        RETURNING ${LIVE_COLUMNS}`,
       [id, new Date(atMs)],
     );
+    if (rows[0]) this.tellLive(toLiveState(rows[0]));
   }
 
   /** Every camera's status to `offline` (the hub starts: nothing publishes yet). */
@@ -311,15 +365,42 @@ export class CameraRegistry {
     };
   }
 
-  /** Loads the publish cache; call once at start-up (writes through this registry keep it current). */
-  async loadPublishable(): Promise<void> {
-    const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM cameras WHERE enabled`);
-    this.publishable = new Set(rows.map((r) => r.id));
+  /**
+   * Every change of what the live map shows — status, last frame time, the registry entry — after it is stored: a
+   * camera created or edited, going online or offline, a newer frame recorded.
+   */
+  onLiveChange(listener: (state: CameraLiveState) => void): () => void {
+    this.liveListeners.push(listener);
+    return () => {
+      this.liveListeners = this.liveListeners.filter((l) => l !== listener);
+    };
   }
 
-  /** The media server's `authorizePublish`: a registered, enabled camera (RTSP cameras publish through the puller). */
+  /** Every camera's live state (the live map's snapshot). */
+  async liveStates(): Promise<CameraLiveState[]> {
+    const { rows } = await this.pool.query<LiveRow>(`SELECT ${LIVE_COLUMNS} FROM cameras ORDER BY id`);
+    return rows.map(toLiveState);
+  }
+
+  /** Loads the publish cache; call once at start-up (writes through this registry keep it current). */
+  async loadPublishable(): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string; publish_key_version: number }>(
+      `SELECT id, publish_key_version FROM cameras WHERE enabled`,
+    );
+    this.publishable = new Map(rows.map((r) => [r.id, r.publish_key_version]));
+  }
+
+  /** A registered, enabled camera (RTSP cameras publish through the puller). */
   mayPublish(id: string): boolean {
     return this.publishable.has(id);
+  }
+
+  /**
+   * The media server's `publishKeyVersion`: the key version an enabled camera accepts (and new keys are signed with),
+   * null for a disabled or unknown camera.
+   */
+  publishKeyVersion(id: string): number | null {
+    return this.publishable.get(id) ?? null;
   }
 
   /** The enabled cameras as the video pipeline sees them. */
@@ -328,8 +409,15 @@ export class CameraRegistry {
   }
 
   private remember(camera: Camera): void {
-    if (camera.enabled) this.publishable.add(camera.id);
+    if (camera.enabled) this.publishable.set(camera.id, camera.publishKeyVersion);
     else this.publishable.delete(camera.id);
+  }
+
+  /** Listeners run after the write and must not throw (the live push only queues). */
+  private tellLive(state: CameraLiveState): void {
+    const { id, status, statusChangedAt, lastFrameAt, enabled, updatedAt, lon, lat } = state;
+    const live = { id, status, statusChangedAt, lastFrameAt, enabled, updatedAt, lon, lat };
+    for (const listener of this.liveListeners) listener(live);
   }
 
   private async validated(c: Required<Omit<NewCamera, 'zones'>> & { zones: unknown[] }) {

@@ -135,15 +135,33 @@ function evidenceItem(c: NewCandidate, startAt: Date, endAt: Date): EvidenceItem
 }
 
 export class CandidateQueue {
+  private readonly listeners = new Set<(candidate: Candidate) => void>();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly cases: CaseService,
   ) {}
 
+  /**
+   * Called, once committed, with each candidate raised through `raiseCandidate` (an outside detector) and each one
+   * accepted or dismissed — for the live map. The rules and the video pipeline call `raise` and report their own
+   * raises (CaseLoop.candidateRaised).
+   */
+  onChange(listener: (candidate: Candidate) => void): void {
+    this.listeners.add(listener);
+  }
+
+  private changed(candidate: Candidate): void {
+    for (const listener of this.listeners) listener(candidate);
+  }
+
   /** Queues a candidate (idempotent per detector and client key), without merging. Returns it and whether it was new. */
   async raiseCandidate(c: NewCandidate): Promise<{ candidate: Candidate; created: boolean }> {
     const r = await this.raise(c, null);
-    if (r.outcome === 'created') return { candidate: r.candidate, created: true };
+    if (r.outcome === 'created') {
+      this.changed(r.candidate);
+      return { candidate: r.candidate, created: true };
+    }
     // Without a merge policy a key can only have gone to a candidate, unless a rule raised it with one before.
     if (!r.candidate) {
       throw new CaseError('InvalidInput', `key ${c.clientKey} was already raised and attached to case ${r.caseId}`);
@@ -304,14 +322,22 @@ export class CandidateQueue {
     });
   }
 
+  /**
+   * The queue, newest observation first. `detector`: only candidates whose detector id starts with it — `video:` for
+   * every camera's zones, `video:<cameraId>:` for one camera (video rules are named `video:<camera>:<zone>`).
+   */
   async list(
-    filter: { status?: CandidateStatus },
+    filter: { status?: CandidateStatus; detector?: string },
     page: { limit?: number; offset?: number },
   ): Promise<{ items: Candidate[]; total: number; limit: number; offset: number }> {
     const limit = Math.min(page.limit ?? 50, 200);
     const offset = page.offset ?? 0;
-    const cond = filter.status ? 'WHERE status = $1' : '';
-    const params: unknown[] = filter.status ? [filter.status] : [];
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    // starts_with, not LIKE: camera ids may contain _, which LIKE would read as a wildcard.
+    if (filter.detector) where.push(`starts_with(detector_id, $${params.push(filter.detector)})`);
+    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM case_candidates ${cond}`, params);
     const { rows } = await this.pool.query(
       `SELECT ${COLUMNS} FROM case_candidates ${cond} ORDER BY observed_at DESC, id DESC
@@ -319,6 +345,16 @@ export class CandidateQueue {
       [...params, limit, offset],
     );
     return { items: rows as Candidate[], total: Number(total.rows[0]!.n), limit, offset };
+  }
+
+  /** One candidate, whatever its status. */
+  async get(id: string): Promise<Candidate> {
+    const { rows } = /^[0-9]{1,18}$/.test(id)
+      ? await this.pool.query(`SELECT ${COLUMNS} FROM case_candidates WHERE id = $1`, [id])
+      : { rows: [] };
+    const c = rows[0] as Candidate | undefined;
+    if (!c) throw new CaseError('CandidateNotFound', `there is no candidate ${id}`);
+    return c;
   }
 
   private async lockPending(client: pg.PoolClient, id: string): Promise<Candidate> {
@@ -377,6 +413,7 @@ export class CandidateQueue {
       return { change, candidate: rows[0] as Candidate };
     });
     this.cases.emit(change);
+    this.changed(candidate);
     // The situation the rule named (or the acceptor chose) accepts the case at once, so its time limit runs from here.
     // A situation that no longer fits the class (the standard was edited since) leaves the case reported, for the
     // acceptor to choose one; the candidate stays accepted: the detection was right either way.
@@ -396,7 +433,7 @@ export class CandidateQueue {
     if (!actor.roles.includes('acceptor'))
       throw new CaseError('Forbidden', 'dismissing candidates needs the acceptor role');
     if (!reason?.trim()) throw new CaseError('InvalidInput', 'a dismissal needs a reason (it measures the detector)');
-    return withTransaction(this.pool, async (client) => {
+    const candidate = await withTransaction(this.pool, async (client) => {
       await this.lockPending(client, id);
       const { rows } = await client.query(
         `UPDATE case_candidates SET status = 'dismissed', dismissal_reason = $2, decided_by = $3, decided_at = now()
@@ -405,6 +442,8 @@ export class CandidateQueue {
       );
       return rows[0] as Candidate;
     });
+    this.changed(candidate);
+    return candidate;
   }
 }
 

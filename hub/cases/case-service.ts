@@ -128,6 +128,15 @@ export interface StepClock {
   light: TrafficLight;
 }
 
+/** The light a map shows for a case, and when a running clock turns yellow and red (null: the clock stands still). */
+export interface MapLight {
+  /** `handling`, or the step whose clock it is (verifyAndFile, dispatch, reinspect). */
+  clock: string;
+  light: TrafficLight;
+  yellowAt: Date | null;
+  redAt: Date | null;
+}
+
 export interface CaseView extends CaseRecord {
   outsideGrid: boolean;
   allowedActions: string[];
@@ -154,7 +163,12 @@ export interface NewReport {
   /** Media ids (photos). */
   attachments?: string[];
   note?: string | null;
+  /** The id the reporting client made for this report: sending it again returns the case it became (no second case). */
+  reportId?: string;
 }
+
+/** A client report id: 8–100 letters, digits and `._:-` (a UUID fits). */
+export const REPORT_ID_PATTERN = /^[A-Za-z0-9._:-]{8,100}$/;
 
 export interface ActionInput {
   note?: string | null;
@@ -181,6 +195,8 @@ export interface CaseFilter {
   overdue?: boolean;
   /** west, south, east, north (WGS-84). */
   bbox?: [number, number, number, number];
+  /** Waiting for a decision on an exception of one of these kinds (the approvals a role's queue shows). */
+  pendingApproval?: ApprovalKind[];
 }
 
 export interface CasePage {
@@ -376,6 +392,14 @@ export class CaseService {
 
   /** 上报 a report by a logged-in user; the source must be one the user's roles may report from. */
   async report(input: NewReport, actor: Actor): Promise<CaseView> {
+    return (await this.submitReport(input, actor)).case;
+  }
+
+  /**
+   * 上报, idempotent by the client's report id: the first send makes the case (`created`); a resend with the same
+   * `reportId` by the same user (the answer was lost, the handheld went offline) returns that case and makes nothing.
+   */
+  async submitReport(input: NewReport, actor: Actor): Promise<{ case: CaseView; created: boolean }> {
     if (input.source === 'detector') {
       throw new CaseError(
         'InvalidInput',
@@ -389,11 +413,48 @@ export class CaseService {
         `reports from source ${input.source} are entered by ${SOURCE_ROLES[input.source].join(', ')}`,
       );
     }
-    const { record, change } = await withTransaction(this.pool, (client) =>
-      this.insertReport(client, input, { id: actor.userId, name: actor.name, role }, actor.userId, {}),
-    );
-    this.emit(change);
-    return this.view(record, actor);
+    const { reportId } = input;
+    if (reportId !== undefined && !REPORT_ID_PATTERN.test(reportId)) {
+      throw new CaseError('InvalidInput', 'reportId must be 8–100 letters, digits and ._:- (e.g. a UUID)');
+    }
+    // Looked up before the transaction: the catalogue reads from the pool, and a transaction waiting for a pool
+    // connection while concurrent resends wait on its claim would starve the pool.
+    const cls = await this.reportClass(input);
+    const { record, change } = await withTransaction(this.pool, async (client) => {
+      if (reportId !== undefined) {
+        // Claimed before the case is made: a concurrent resend waits on this row, then finds the case.
+        const claim = await client.query(
+          'INSERT INTO case_report_ids (reporter_id, report_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [actor.userId, reportId],
+        );
+        if (claim.rowCount === 0) {
+          const { rows } = await client.query<{ case_id: string }>(
+            'SELECT case_id::text AS case_id FROM case_report_ids WHERE reporter_id = $1 AND report_id = $2',
+            [actor.userId, reportId],
+          );
+          const existing = await this.load(client, rows[0]!.case_id, false);
+          return { record: existing!, change: null };
+        }
+      }
+      const made = await this.insertReport(
+        client,
+        input,
+        { id: actor.userId, name: actor.name, role },
+        actor.userId,
+        reportId !== undefined ? { reportId } : {},
+        cls,
+      );
+      if (reportId !== undefined) {
+        await client.query('UPDATE case_report_ids SET case_id = $3 WHERE reporter_id = $1 AND report_id = $2', [
+          actor.userId,
+          reportId,
+          made.record.id,
+        ]);
+      }
+      return made;
+    });
+    if (change) this.emit(change);
+    return { case: await this.view(record, actor), created: change !== null };
   }
 
   /**
@@ -416,10 +477,10 @@ export class CaseService {
     who: Recorder,
     reporterId: string | null,
     data: Record<string, unknown>,
+    /** The report's class, when the caller looked it up before taking locks (see submitReport). */
+    resolved?: CatalogueClass,
   ): Promise<{ record: CaseRecord; change: CaseChange }> {
-    const cls = await this.classOf(
-      input.classKind && /^[0-9]{4}$/.test(input.classCode) ? `${input.classKind}:${input.classCode}` : input.classCode,
-    );
+    const cls = resolved ?? (await this.reportClass(input));
     const at = new Date(this.now());
     const area = this.deps.geocoder.locate(input.lon, input.lat);
     const { rows: num } = await client.query<{ number: string }>(
@@ -793,6 +854,13 @@ export class CaseService {
     }
   }
 
+  /** The catalogue class a report names. */
+  private reportClass(input: NewReport): Promise<CatalogueClass> {
+    return this.classOf(
+      input.classKind && /^[0-9]{4}$/.test(input.classCode) ? `${input.classKind}:${input.classCode}` : input.classCode,
+    );
+  }
+
   /** Verification and re-inspection go to an enabled collector (the users of hub/auth). */
   private async checkCollector(client: pg.PoolClient, userId: string): Promise<void> {
     const { rows } = await client.query<{ collector: boolean; enabled: boolean }>(
@@ -882,6 +950,53 @@ export class CaseService {
     return out;
   }
 
+  /**
+   * 地图红绿灯 the light a map colours a case by: the clock running now — the handling clock once dispatched, else the
+   * running step (verify-and-file, dispatch, re-inspection) — with the instants it turns yellow and red, so a browser
+   * can recolour it as time passes without asking again. A stopped clock (postponed, parked, handled) keeps its light
+   * and has no such instants. null: no clock has started (no limits configured, or none applies yet).
+   */
+  mapLight(c: CaseRecord, limits: readonly { step: string; limit: TimeLimit }[]): MapLight | null {
+    const now = this.now();
+    const handling = this.clockOf(c);
+    const steps = this.stepsOf(c, limits);
+    const runningStep = steps.findLast((s) => s.endedAt === null);
+    const handlingRuns = handling !== null && handling.measuredAt.getTime() >= now;
+    const { calendar } = this.deps;
+    const turning = (start: Date, deadline: Date, unit: TimeLimit['unit']) => {
+      const total = calendar.elapsed(start.getTime(), deadline.getTime(), unit);
+      return { yellowAt: new Date(calendar.deadline(start.getTime(), { value: 0.8 * total, unit })), redAt: deadline };
+    };
+    if (handling && (handlingRuns || !runningStep)) {
+      return {
+        clock: 'handling',
+        light: handling.light,
+        ...(handlingRuns
+          ? turning(handling.startedAt, handling.deadline, handling.limit.unit)
+          : { yellowAt: null, redAt: null }),
+      };
+    }
+    if (runningStep) {
+      const unit = limits.find((l) => l.step === runningStep.step)!.limit.unit;
+      return {
+        clock: runningStep.step,
+        light: runningStep.light,
+        ...turning(runningStep.startedAt, runningStep.deadline, unit),
+      };
+    }
+    const last = steps.at(-1);
+    return last ? { clock: last.step, light: last.light, yellowAt: null, redAt: null } : null;
+  }
+
+  /** Open cases, most recently changed first (the live map's snapshot). */
+  async openRecords(limit: number): Promise<CaseRecord[]> {
+    const { rows } = await this.pool.query(
+      `${SELECT_CASE} WHERE c.state = ANY($1) ORDER BY c.updated_at DESC LIMIT $2`,
+      [OPEN_STATES, limit],
+    );
+    return rows.map(toRecord);
+  }
+
   private loadStepLimits(): Promise<readonly { step: string; limit: TimeLimit }[]> {
     return this.deps.stepLimits ? this.deps.stepLimits() : Promise.resolve([]);
   }
@@ -962,6 +1077,11 @@ export class CaseService {
     if (filter.overdue !== undefined) {
       const overdue = `(c.state IN ('dispatched', 'handling') AND c.handling_deadline < ${p(new Date(this.now()))})`;
       where.push(filter.overdue ? overdue : `NOT ${overdue}`);
+    }
+    if (filter.pendingApproval?.length) {
+      where.push(
+        `EXISTS (SELECT 1 FROM case_approvals pa WHERE pa.id = c.pending_approval_id AND pa.kind = ANY(${p(filter.pendingApproval)}::text[]))`,
+      );
     }
     if (filter.bbox) {
       const [w, s, e, n] = filter.bbox;

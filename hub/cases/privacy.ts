@@ -20,3 +20,29 @@ export function phoneFor(actor: Actor, phone: string | null): string | null {
   if (phone === null) return null;
   return maySeePhone(actor) ? phone : maskPhone(phone);
 }
+
+/** Sources whose description a complainant wrote (the 12319 hotline, the public): never published. */
+const COMPLAINANT_SOURCES: readonly string[] = ['public', 'hotline'];
+
+/**
+ * What may look like personal data in free text: a run of 5+ digits (phone, ID card, house or room numbers), an
+ * e-mail address, a Chinese licence plate (province abbreviation, a letter, 5–6 letters or digits).
+ */
+const PERSONAL_TEXT = [
+  /[0-9０-９]{5,}/,
+  /[0-9]{3,4}[- ][0-9]{3,4}[- ]?[0-9]{3,4}/,
+  /\S+@\S+\.\S+/,
+  /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][A-Z0-9]{5,6}/i,
+];
+
+/**
+ * 信息公开 the description of a case as the public page may show it (art.49), or null: only what staff wrote (a
+ * collector's or a leader's report, a detector's), and only when nothing in it looks like personal data. A
+ * complainant's own words are never published: they may name people, addresses and numbers in ways no pattern finds.
+ */
+export function publicDescription(source: string, description: string | null): string | null {
+  const text = description?.trim() ?? '';
+  if (!text || COMPLAINANT_SOURCES.includes(source)) return null;
+  if (PERSONAL_TEXT.some((pattern) => pattern.test(text))) return null;
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}

@@ -47,20 +47,29 @@ export class DeviceKinds {
     return entry?.info ?? null;
   }
 
+  /** Kind, attributes and assigned cells, looked up now if not known (e.g. before a device's history is replayed). */
+  async ensure(deviceId: string): Promise<DeviceInfo | null> {
+    const known = this.entries.get(deviceId);
+    if (known) return known.info;
+    await this.fetch(deviceId);
+    return this.entries.get(deviceId)?.info ?? null;
+  }
+
   private load(deviceId: string): void {
     if (this.loading.has(deviceId)) return;
     this.loading.add(deviceId);
-    this.registry
-      .get(deviceId)
-      .then(
-        (d) =>
-          this.entries.set(deviceId, {
-            info: { id: d.id, kind: d.kind, attributes: d.attributes, gridCodes: d.gridCodes },
-            loadedAtMs: this.now(),
-          }),
-        // Gone from the registry: forget it (a stale entry would keep a deleted device's rules running).
-        () => this.entries.delete(deviceId),
-      )
-      .finally(() => this.loading.delete(deviceId));
+    void this.fetch(deviceId).finally(() => this.loading.delete(deviceId));
+  }
+
+  private fetch(deviceId: string): Promise<unknown> {
+    return this.registry.get(deviceId).then(
+      (d) =>
+        this.entries.set(deviceId, {
+          info: { id: d.id, kind: d.kind, attributes: d.attributes, gridCodes: d.gridCodes },
+          loadedAtMs: this.now(),
+        }),
+      // Gone from the registry: forget it (a stale entry would keep a deleted device's rules running).
+      () => this.entries.delete(deviceId),
+    );
   }
 }

@@ -80,7 +80,7 @@ beforeAll(async () => {
     secret: 'http-test-secret-012345',
     reconnectGraceMs: 200,
     sink: {
-      authorizePublish: (id) => registry.mayPublish(id),
+      publishKeyVersion: (id) => registry.publishKeyVersion(id),
       publishStarted: (id) => void registry.setStatus(id, 'online'),
       publishEnded: (id) => void registry.setStatus(id, 'offline'),
     },
@@ -114,6 +114,7 @@ describe('registering cameras', () => {
       enabled: true,
       status: 'offline',
       lastFrameAt: null,
+      publishKeyVersion: 0,
       playPath: '/live/cam-school.flv',
     });
     expect(changes).toEqual(['cam-school']);
@@ -283,7 +284,8 @@ describe('video', () => {
     const before = Date.now();
     const key = await call('admin', 'POST', '/api/cameras/cam-school/publish-key', { body: { ttlS: 3600 } });
     expect(key.res.status).toBe(200);
-    expect(key.body.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/cam-school\?sign=\d+-[0-9a-f]{32}$/);
+    expect(key.body.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/cam-school\?sign=\d+-0-[A-Za-z0-9_-]{43}$/);
+    expect(key.body.keyVersion).toBe(0);
     const expiresMs = Date.parse(key.body.expiresAt);
     expect(expiresMs).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 3_600_000);
     expect(expiresMs).toBeLessThanOrEqual(Date.now() + 3_600_000);
@@ -325,5 +327,31 @@ describe('video', () => {
     expectProblem(refused.res, refused.body, 409, 'urn:cityhub:problem:camera-not-publishable');
     const tooLong = await call('admin', 'POST', '/api/cameras/cam-school/publish-key', { body: { ttlS: 10 ** 9 } });
     expectProblem(tooLong.res, tooLong.body, 400);
+    // Nor are its keys revoked while it cannot publish: nothing changes.
+    const revoke = await call('admin', 'POST', '/api/cameras/cam-school/publish-key', {
+      body: { revokePrevious: true },
+    });
+    expectProblem(revoke.res, revoke.body, 409, 'urn:cityhub:problem:camera-not-publishable');
+    expect((await registry.get('cam-school')).publishKeyVersion).toBe(0);
+  });
+
+  it('revokePrevious issues a key of the next version and refuses the earlier keys', async () => {
+    await call('admin', 'PATCH', '/api/cameras/cam-school', { body: { enabled: true } });
+    const old = await call('admin', 'POST', '/api/cameras/cam-school/publish-key', { body: {} });
+    const byAcceptor = await call('acc', 'POST', '/api/cameras/cam-school/publish-key', {
+      body: { revokePrevious: true },
+    });
+    expectProblem(byAcceptor.res, byAcceptor.body, 403);
+    const fresh = await call('admin', 'POST', '/api/cameras/cam-school/publish-key', {
+      body: { revokePrevious: true },
+    });
+    expect(fresh.res.status).toBe(200);
+    // Nobody was publishing: nothing to cut.
+    expect(fresh.body).toMatchObject({ keyVersion: 1, disconnected: false });
+    expect(fresh.body.url).toMatch(/\?sign=\d+-1-[A-Za-z0-9_-]{43}$/);
+    const push = pushTestPattern(old.body.url, 3);
+    expect(await push.exited).not.toBe(0);
+    expect(media.rejections().at(-1)).toMatchObject({ cameraId: 'cam-school', reason: 'revoked' });
+    expect((await call('acc', 'GET', '/api/cameras/cam-school')).body.publishKeyVersion).toBe(1);
   });
 });

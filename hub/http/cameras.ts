@@ -1,6 +1,7 @@
 // 视频监控点接口 camera registry API: admins register cameras (place, view, RTMP push or RTSP pull, sampling, image
-// zones), edit them and issue RTMP publish keys that expire; any logged-in user reads them, gets a short-lived HTTP-FLV
-// play URL for the browser player (mpegts.js) and a JPEG snapshot of what a live camera sees now.
+// zones), edit them and issue RTMP publish keys that expire (revoking a camera's earlier keys on request, which cuts a
+// publisher streaming with one); any logged-in user reads them, gets a short-lived HTTP-FLV play URL for the browser
+// player (mpegts.js) and a JPEG snapshot of what a live camera sees now.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../cases/ports.js';
@@ -31,6 +32,8 @@ export interface CameraMedia {
   publishUrl(cameraId: string, ttlS: number): { url: string; expiresAt: Date };
   playUrl(cameraId: string, ttlS: number): { url: string; expiresAt: Date };
   isLive(cameraId: string): boolean;
+  /** Drops the camera's publisher now; false when it was not publishing. */
+  disconnect(cameraId: string): boolean;
   snapshot(cameraId: string): Promise<Uint8Array>;
 }
 
@@ -168,6 +171,10 @@ const CameraSchema = Type.Object(
     status: Type.Unsafe<CameraStatus>({ type: 'string', enum: ['online', 'offline'] }),
     statusChangedAt: NullableDateTime,
     lastFrameAt: NullableDateTime,
+    publishKeyVersion: Type.Integer({
+      description:
+        'Publish keys of this version only are accepted (POST …/publish-key {"revokePrevious": true} raises it)',
+    }),
     createdAt: DateTime,
     updatedAt: DateTime,
     playPath: Type.String({ description: 'HTTP-FLV path on the media server; GET …/play for a URL with a token' }),
@@ -193,17 +200,27 @@ const KeyBody = Type.Object(
         description: `How long the key works, seconds (default ${PUBLISH_KEY_TTL_S.default}: 30 days)`,
       }),
     ),
+    revokePrevious: Type.Optional(
+      Type.Boolean({
+        description:
+          'Refuse every key issued for this camera before this one (a leaked or stolen key), and cut a publisher ' +
+          'streaming with one; the camera then needs the new key',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
-const SignedUrlSchema = Type.Object(
+const PublishKeySchema = Type.Object(
   {
     url: Type.String(),
     expiresAt: DateTime,
+    keyVersion: Type.Integer({ description: 'The camera’s publish key version this key carries' }),
+    disconnected: Type.Optional(
+      Type.Boolean({ description: 'With revokePrevious: a publisher streaming with an older key was cut off' }),
+    ),
   },
   { additionalProperties: false },
 );
-
 const IssueSchema = Type.Object({ field: Type.String(), message: Type.String() }, { additionalProperties: false });
 const problems = problemResponses(problemSchema(IssueSchema));
 
@@ -229,6 +246,7 @@ const toBody = (c: Camera) => ({
   status: c.status,
   statusChangedAt: iso(c.statusChangedAt),
   lastFrameAt: iso(c.lastFrameAt),
+  publishKeyVersion: c.publishKeyVersion,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
   playPath: `/live/${c.id}.flv`,
@@ -323,15 +341,15 @@ export async function cameraRoutes(app: FastifyInstance, opts: CameraRoutesOptio
       schema: {
         summary:
           'The RTMP URL an rtmp camera publishes to, with a signed key that expires (checked when the camera ' +
-          'connects). Revoke by disabling the camera',
+          'connects). {"revokePrevious": true} refuses every earlier key of this camera and cuts a publisher using one',
         tags,
         params: IdParams,
         body: Type.Optional(KeyBody),
-        response: { 200: SignedUrlSchema, ...problems(400, 401, 403, 404, 409, 503) },
+        response: { 200: PublishKeySchema, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
     async (request, reply) => {
-      const camera = await registry.get(request.params.id);
+      let camera = await registry.get(request.params.id);
       if (!media) return noVideo(reply, request.url);
       if (camera.source !== 'rtmp' || !camera.enabled) {
         return sendProblem(reply, {
@@ -344,9 +362,24 @@ export async function cameraRoutes(app: FastifyInstance, opts: CameraRoutesOptio
           instance: request.url,
         });
       }
+      let disconnected: boolean | undefined;
+      if (request.body?.revokePrevious) {
+        // The version first: a publisher cut off below and reconnecting at once is already refused.
+        camera = await registry.revokePublishKeys(camera.id);
+        disconnected = media.disconnect(camera.id);
+        request.log.warn(
+          { cameraId: camera.id, keyVersion: camera.publishKeyVersion, disconnected },
+          'publish keys revoked',
+        );
+      }
       const { url, expiresAt } = media.publishUrl(camera.id, request.body?.ttlS ?? PUBLISH_KEY_TTL_S.default);
-      request.log.info({ cameraId: camera.id, expiresAt }, 'publish key issued');
-      return { url, expiresAt: expiresAt.toISOString() };
+      request.log.info({ cameraId: camera.id, expiresAt, keyVersion: camera.publishKeyVersion }, 'publish key issued');
+      return {
+        url,
+        expiresAt: expiresAt.toISOString(),
+        keyVersion: camera.publishKeyVersion,
+        ...(disconnected === undefined ? {} : { disconnected }),
+      };
     },
   );
 

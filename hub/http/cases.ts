@@ -4,7 +4,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CandidateQueue } from '../cases/candidates.js';
-import { CASE_LIMITS, CaseError, type ActionInput, type CaseService } from '../cases/case-service.js';
+import {
+  CASE_LIMITS,
+  CaseError,
+  REPORT_ID_PATTERN,
+  type ActionInput,
+  type CaseService,
+} from '../cases/case-service.js';
 import { TIME_LIMIT_UNITS, type Role } from '../cases/ports.js';
 import {
   APPROVAL_KINDS,
@@ -15,6 +21,7 @@ import {
   WorkflowError,
   workflowDocument,
   type ActionField,
+  type ApprovalKind,
   type CaseSource,
   type CaseState,
 } from '../cases/workflow.js';
@@ -240,6 +247,14 @@ const ReportBody = Type.Object(
     ),
     attachments: Type.Optional(MediaIds),
     note: Type.Optional(Type.String({ maxLength: CASE_LIMITS.note })),
+    reportId: Type.Optional(
+      Type.String({
+        pattern: REPORT_ID_PATTERN.source,
+        description:
+          'The id the client made for this report (e.g. a UUID): sending it again returns the case it became ' +
+          '(200) instead of making a second one, so a handheld may resend after a lost answer',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -253,6 +268,11 @@ const ListQuery = Type.Object(
     source: Type.Optional(SourceSchema),
     supervised: Type.Optional(Type.Boolean()),
     overdue: Type.Optional(Type.Boolean({ description: 'Handling deadline passed while the clock runs' })),
+    pendingApproval: Type.Optional(
+      Type.Array(Type.Unsafe<ApprovalKind>({ type: 'string', enum: [...APPROVAL_KINDS] }), {
+        description: 'Awaiting a decision on an exception of one of these kinds (repeat the parameter)',
+      }),
+    ),
     bbox: Type.Optional(
       Type.String({
         pattern: '^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$',
@@ -425,13 +445,18 @@ export async function caseRoutes(app: FastifyInstance, opts: CaseRoutesOptions):
       onRequest: requireRoles(auth, REPORT_ROLES),
       schema: {
         summary: '上报 report a problem (collector, hotline or public complaint entered by an acceptor, leader)',
-        description: 'The point is geocoded to its grid cell; outside the grid the report is still taken and flagged.',
+        description:
+          'The point is geocoded to its grid cell; outside the grid the report is still taken and flagged. ' +
+          'With `reportId`, a resend of the same report by the same user answers 200 with the case it already became.',
         tags,
         body: ReportBody,
-        response: { 201: CaseSchema, ...problems(400, 401, 403) },
+        response: { 200: CaseSchema, 201: CaseSchema, ...problems(400, 401, 403) },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.report(request.body, actorOf(request))),
+    async (request, reply) => {
+      const { case: view, created } = await service.submitReport(request.body, actorOf(request));
+      return reply.code(created ? 201 : 200).send(view);
+    },
   );
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
@@ -454,12 +479,23 @@ export async function caseRoutes(app: FastifyInstance, opts: CaseRoutesOptions):
     async (request) => {
       const { limit, offset, bbox, state, departmentId, classCode, classKind, source, supervised, overdue } =
         request.query;
+      const { pendingApproval } = request.query;
       const box = bbox?.split(',').map(Number) as [number, number, number, number] | undefined;
       if (box && (box[0] > box[2] || box[1] > box[3])) {
         throw new CaseError('InvalidInput', 'bbox must be west,south,east,north with west ≤ east and south ≤ north');
       }
       return service.list(
-        { state, departmentId, classCode, classKind, source, supervised, overdue, ...(box ? { bbox: box } : {}) },
+        {
+          state,
+          departmentId,
+          classCode,
+          classKind,
+          source,
+          supervised,
+          overdue,
+          pendingApproval,
+          ...(box ? { bbox: box } : {}),
+        },
         { limit, offset },
         actorOf(request),
       );
@@ -541,7 +577,9 @@ export async function caseRoutes(app: FastifyInstance, opts: CaseRoutesOptions):
     { additionalProperties: false },
   );
 
-  app.get<{ Querystring: { status?: 'pending' | 'accepted' | 'dismissed'; limit: number; offset: number } }>(
+  app.get<{
+    Querystring: { status?: 'pending' | 'accepted' | 'dismissed'; detector?: string; limit: number; offset: number };
+  }>(
     '/api/candidates',
     {
       onRequest: requireRoles(auth, QUEUE_READ_ROLES),
@@ -551,6 +589,15 @@ export async function caseRoutes(app: FastifyInstance, opts: CaseRoutesOptions):
         querystring: Type.Object(
           {
             status: Type.Optional(Type.Unsafe({ type: 'string', enum: ['pending', 'accepted', 'dismissed'] })),
+            detector: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 128,
+                description:
+                  'Only candidates whose detector id starts with this: `video:` raised by any camera, ' +
+                  '`video:<cameraId>:` by one camera',
+              }),
+            ),
             limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
             offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
           },
@@ -571,9 +618,23 @@ export async function caseRoutes(app: FastifyInstance, opts: CaseRoutesOptions):
       },
     },
     async (request) => {
-      const { status, limit, offset } = request.query;
-      return candidates.list(status ? { status } : {}, { limit, offset });
+      const { status, detector, limit, offset } = request.query;
+      return candidates.list({ ...(status ? { status } : {}), ...(detector ? { detector } : {}) }, { limit, offset });
     },
+  );
+
+  app.get<{ Params: Static<typeof CandidateParams> }>(
+    '/api/candidates/:id',
+    {
+      onRequest: requireRoles(auth, QUEUE_READ_ROLES),
+      schema: {
+        summary: 'One detector candidate with its evidence (the map shows it when clicked)',
+        tags: candidateTags,
+        params: CandidateParams,
+        response: { 200: CandidateSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => candidates.get(request.params.id),
   );
 
   app.post<{ Body: Static<typeof RaiseCandidateBody> }>(

@@ -1,13 +1,27 @@
 // 设备管理接口 device registry API over real HTTP, against the real TimescaleDB test cluster.
-import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { expectProblem, jsonCall, startApp, type CallOptions, type TestApp } from '../../test/support/http-app.js';
+import {
+  expectProblem,
+  fixedTokenAuthenticator,
+  jsonCall,
+  startApp,
+  type CallOptions,
+  type TestApp,
+} from '../../test/support/http-app.js';
 import { migrate } from '../db/migrate.js';
 import { DeviceRegistry } from '../devices/registry.js';
 import { deviceRoutes } from './devices.js';
 
 const TOKEN = 'test-admin-token-0123456789';
+/** A logged-in user with the role admin (the admin screens) and one without it. */
+const ADMIN_USER = 'admin-user-session-token';
+const DISPATCHER = 'dispatcher-session-token';
+const auth = fixedTokenAuthenticator({
+  [TOKEN]: { userId: 'admin-token', name: 'admin token', roles: ['admin'], departmentId: null },
+  [ADMIN_USER]: { userId: 'u-admin', name: '系统管理员', roles: ['admin'], departmentId: null },
+  [DISPATCHER]: { userId: 'u-disp', name: '派遣员', roles: ['dispatcher'], departmentId: null },
+});
 const GRID = '370102001001001';
 
 let db: TestDatabase;
@@ -19,7 +33,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await migrate(db.pool);
   registry = new DeviceRegistry(db.pool);
-  server = await startApp((app) => app.register(deviceRoutes, { registry, adminToken: TOKEN }));
+  server = await startApp((app) => app.register(deviceRoutes, { registry, auth }));
   base = server.base;
 });
 afterAll(async () => {
@@ -320,10 +334,32 @@ describe('device registry API', () => {
   });
 });
 
-describe('deviceRoutes', () => {
-  it('refuses to start without an admin token', async () => {
-    const bare = Fastify();
-    await expect(bare.register(deviceRoutes, { registry, adminToken: ' ' }).ready()).rejects.toThrow('adminToken');
-    await bare.close();
+describe('who may administer devices', () => {
+  it('an admin user’s session works like the admin token; another role gets 403 on every route', async () => {
+    const created = await call('POST', '/api/devices', {
+      token: ADMIN_USER,
+      body: { id: 'sen-admin-ui', kind: 'sensor', name: '满溢传感器' },
+    });
+    expect(created.res.status).toBe(201);
+    expect(created.body.credential).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const routes: [string, string, unknown?][] = [
+      ['POST', '/api/devices', { id: 'x', kind: 'sensor', name: 'x' }],
+      ['GET', '/api/devices'],
+      ['GET', '/api/devices/sen-admin-ui'],
+      ['PATCH', '/api/devices/sen-admin-ui', { name: 'y' }],
+      ['POST', '/api/devices/sen-admin-ui/disable'],
+      ['POST', '/api/devices/sen-admin-ui/enable'],
+      ['POST', '/api/devices/sen-admin-ui/credential'],
+      ['POST', '/api/devices/import', 'id,kind,name\nx,sensor,x\n'],
+      ['POST', '/api/service-accounts', { name: 'x' }],
+    ];
+    for (const [method, path, body] of routes) {
+      const { res, body: problem } = await call(method, path, { body, token: DISPATCHER });
+      expectProblem(res, problem, 403);
+      expect(problem.detail).toContain('admin');
+    }
+    const device = await registry.get('sen-admin-ui');
+    expect(device).toMatchObject({ name: '满溢传感器', enabled: true, credentialRotatedAt: null });
+    expect((await call('GET', '/api/devices/x', { token: ADMIN_USER })).res.status).toBe(404);
   });
 });

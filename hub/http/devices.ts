@@ -1,5 +1,6 @@
 // 设备管理接口 device registry API: register, list, edit, enable/disable devices, rotate their MQTT credentials, import a
-// CSV of devices, and create service accounts. Admin token on every route.
+// CSV of devices, and create service accounts. Admins only on every route: a user with the role admin (the admin
+// screens) or the admin token (scripts, the demo), both as the session authenticator knows them.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DEVICE_ID_PATTERN } from '../../ingest/mqtt/topics.js';
@@ -12,14 +13,15 @@ import {
   type DeviceKind,
   type DeviceRegistry,
 } from '../devices/registry.js';
-import { requireAdminToken } from './admin-auth.js';
 import { acceptCsvBodies, requireMediaType } from './content-type.js';
+import { requireRoles, type Authenticator } from './guard.js';
 import { errorsMember, handleDomainErrors, problemResponses, problemSchema, type ProblemTable } from './problem.js';
 import { useStrictValidation } from './validation.js';
 
 export interface DeviceRoutesOptions {
   registry: DeviceRegistry;
-  adminToken: string;
+  /** Admits actors with the role admin (hub/auth's sessions also map the ADMIN_TOKEN to one). */
+  auth: Authenticator;
 }
 
 /** 10 MiB holds 20,000 rows with room for attributes. */
@@ -189,10 +191,8 @@ const PROBLEM_OF: ProblemTable<RegistryError> = {
 
 export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptions): Promise<void> {
   const { registry } = opts;
-  // requireAdminToken('') would let `Authorization: Bearer  ` (blank) through.
-  if (!opts.adminToken?.trim()) throw new Error('deviceRoutes needs a non-empty adminToken');
-  // Every route of this plugin (and only these: the hook is encapsulated) needs the admin token.
-  app.addHook('onRequest', requireAdminToken(opts.adminToken));
+  // Every route of this plugin (and only these: the hook is encapsulated) needs an admin.
+  app.addHook('onRequest', requireRoles(opts.auth, ['admin']));
   useStrictValidation(app);
   handleDomainErrors(app, [RegistryError], PROBLEM_OF, (error) =>
     errorsMember(error.issues.length ? error.issues : error.csvErrors),
@@ -211,7 +211,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
         body: CreateBody,
         response: {
           201: Type.Object({ device: DeviceSchema, credential: CredentialSchema }, { additionalProperties: false }),
-          ...problems(400, 401, 409),
+          ...problems(400, 401, 403, 409),
         },
       },
     },
@@ -238,7 +238,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
             },
             { additionalProperties: false },
           ),
-          ...problems(400, 401),
+          ...problems(400, 401, 403),
         },
       },
     },
@@ -256,7 +256,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
       tags,
       params: IdParams,
       ...extra,
-      response: { 200: response, ...problems(400, 401, 404) },
+      response: { 200: response, ...problems(400, 401, 403, 404) },
     },
   });
 
@@ -312,7 +312,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
         tags,
         consumes: ['text/csv'],
         body: Type.String({ description: 'The CSV file' }),
-        response: { 200: ImportReportSchema, ...problems(400, 401, 413, 415) },
+        response: { 200: ImportReportSchema, ...problems(400, 401, 403, 413, 415) },
       },
       preValidation: requireMediaType('text/csv', 'send the file with `Content-Type: text/csv`'),
     },
@@ -328,7 +328,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: DeviceRoutesOptio
         body: ServiceAccountBody,
         response: {
           201: Type.Object({ name: Type.String(), credential: CredentialSchema }, { additionalProperties: false }),
-          ...problems(400, 401, 409),
+          ...problems(400, 401, 403, 409),
         },
       },
     },

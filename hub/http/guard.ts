@@ -26,25 +26,40 @@ export function actorOf(request: FastifyRequest): Actor {
 export function requireRoles(auth: Authenticator, roles: readonly Role[] = []) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await auth.actorFor(request.headers.authorization);
-    if (!actor) {
-      return sendProblem(reply.header('www-authenticate', 'Bearer realm="cityhub"'), {
-        type: 'urn:cityhub:problem:unauthorized',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'log in (POST /api/auth/login) and send the token as `Authorization: Bearer <token>`',
-        instance: request.url,
-      });
-    }
+    if (!actor) return sendUnauthorized(request, reply);
     if (roles.length > 0 && !actor.roles.some((r) => roles.includes(r))) {
-      return sendProblem(reply, {
-        type: 'urn:cityhub:problem:forbidden',
-        title: 'Forbidden',
-        status: 403,
+      return sendForbidden(request, reply, {
         detail: `this needs one of the roles ${roles.join(', ')}; you have ${actor.roles.join(', ') || 'none'}`,
-        instance: request.url,
         requiredRoles: [...roles],
       });
     }
     request.actor = actor;
   };
+}
+
+/** 401: no session behind the request (none sent, expired or revoked). */
+export function sendUnauthorized(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply.header('www-authenticate', 'Bearer realm="cityhub"'), {
+    type: 'urn:cityhub:problem:unauthorized',
+    title: 'Unauthorized',
+    status: 401,
+    detail: 'log in (POST /api/auth/login) and send the token as `Authorization: Bearer <token>`',
+    instance: request.url,
+  });
+}
+
+/** 403: a session that may not do this; `detail` says what it would need. */
+export function sendForbidden(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: { detail: string; requiredRoles: readonly Role[] },
+): FastifyReply {
+  return sendProblem(reply, {
+    type: 'urn:cityhub:problem:forbidden',
+    title: 'Forbidden',
+    status: 403,
+    detail: problem.detail,
+    instance: request.url,
+    requiredRoles: [...problem.requiredRoles],
+  });
 }

@@ -120,6 +120,15 @@ const LiveStatsSchema = Type.Object(
     raiseFailures: Count,
     ruleErrors: Count,
     queued: Count,
+    handovers: Type.Integer({
+      minimum: 0,
+      description: 'Devices handed over to this hub process whose rule state was rebuilt from their stored history',
+    }),
+    historyObservations: Type.Integer({ minimum: 0, description: 'Stored observations replayed for those hand-overs' }),
+    historyDraftsDropped: Type.Integer({
+      minimum: 0,
+      description: 'What that history fired again, dropped: the process that saw it live raised it',
+    }),
     perRule: Type.Array(
       Type.Object(
         {

@@ -5,13 +5,14 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Observation } from '../../ingest/observation.js';
+import { CellCoverageRule, type CoverageRecord } from '../../ingest/rules/cell-coverage.js';
 import { RuleEngine, type RuleStats } from '../../ingest/rules/engine.js';
 import { configHash, createEngineRules } from '../../ingest/rules/registry.js';
 import type { CandidateDraft, DeviceInfo, GridPlace, Rule, RuleContext, Zone } from '../../ingest/rules/types.js';
 import { newCandidateOf, type CandidateQueue, type MergePolicy, type RaiseResult } from '../cases/candidates.js';
 import type { Catalogue } from '../cases/ports.js';
 import { RuleError, RuleStore, type RuleConfig, type RuleIssue } from './store.js';
-import { storedObservations } from './stored-observations.js';
+import { deviceObservations, storedObservations } from './stored-observations.js';
 
 export interface DetectionServiceOptions {
   pool: pg.Pool;
@@ -29,6 +30,8 @@ export interface DetectionServiceOptions {
   merge?: MergePolicy;
   /** After each stored draft (a new or merged candidate, evidence on a case): for the live queue and map. */
   onRaised?: (result: RaiseResult, draft: CandidateDraft) => void;
+  /** Several hub processes: whether this one judges a device's absences (RuleContext.handles). Absent: always. */
+  handles?: (deviceId: string) => boolean;
 }
 
 export interface ReplayRequest {
@@ -63,6 +66,11 @@ export interface DetectionStats {
   ruleErrors: number;
   /** Drafts waiting to be written. */
   queued: number;
+  /** 集群交接 devices handed over to this process whose rule state was rebuilt from their stored history. */
+  handovers: number;
+  /** Stored observations fed to rebuild it, and the drafts that history fired, dropped (raised where it was live). */
+  historyObservations: number;
+  historyDraftsDropped: number;
   /** The engine's counts and time spent per live rule. */
   perRule: RuleStats[];
 }
@@ -74,6 +82,10 @@ interface LiveRule {
 }
 
 const MAX_QUEUED_DRAFTS = 100_000;
+/** A hand-over reads at most this much of a device's history (a rule asking more gets this)… */
+const MAX_HISTORY_MS = 24 * 3600_000;
+/** …and at most this many of its newest rows per kind (positions, telemetry, statuses). */
+const MAX_HISTORY_ROWS = 20_000;
 
 export class DetectionService {
   readonly store: RuleStore;
@@ -95,12 +107,22 @@ export class DetectionService {
     repeated: 0,
     raiseFailures: 0,
     ruleErrors: 0,
+    handovers: 0,
+    historyObservations: 0,
+    historyDraftsDropped: 0,
   };
+  /** Devices whose history is being fed after a hand-over, with their live observations held until it is in. */
+  private readonly warming = new Map<string, Observation[]>();
 
   constructor(private readonly options: DetectionServiceOptions) {
     this.pool = options.pool;
     this.store = new RuleStore(options.pool, { catalogue: options.catalogue });
-    this.context = { device: options.deviceInfo, locate: options.locate, timeZone: options.timeZone };
+    this.context = {
+      device: options.deviceInfo,
+      locate: options.locate,
+      timeZone: options.timeZone,
+      ...(options.handles ? { handles: options.handles } : {}),
+    };
     this.engine = this.newEngine(() => {
       this.counters.ruleErrors += 1;
     });
@@ -153,6 +175,21 @@ export class DetectionService {
     return run;
   }
 
+  /**
+   * 巡查覆盖 the coverage records the live cell-coverage rules judged since the last call, taken out of the rules, for
+   * the evaluation to store (hub/evaluation/coverage-store.ts). A rule rebuilt by a configuration change loses the
+   * records it had not handed over yet.
+   */
+  drainCoverage(): { ruleId: string; record: CoverageRecord }[] {
+    const out: { ruleId: string; record: CoverageRecord }[] = [];
+    for (const [ruleId, live] of this.live) {
+      if (live.rule instanceof CellCoverageRule) {
+        for (const record of live.rule.drainCoverage()) out.push({ ruleId, record });
+      }
+    }
+    return out;
+  }
+
   /** The live rule instance of `id` (tests check that a reload kept it). */
   liveRule(id: string): Rule | null {
     return this.live.get(id)?.rule ?? null;
@@ -163,6 +200,15 @@ export class DetectionService {
    * the drafts to be stored. Never throws.
    */
   process(observations: readonly Observation[]): void {
+    if (this.warming.size > 0) {
+      const live: Observation[] = [];
+      for (const o of observations) {
+        const held = this.warming.get(o.deviceId);
+        if (held) held.push(o);
+        else live.push(o);
+      }
+      observations = live;
+    }
     let drafts: CandidateDraft[];
     try {
       this.counters.observations += observations.length;
@@ -173,6 +219,51 @@ export class DetectionService {
       return;
     }
     this.enqueue(drafts);
+  }
+
+  /**
+   * 集群交接 The device is handled by another hub process now (it connected there): the rules forget it here, so this
+   * process never judges it on a history that stopped (a silence, a stop, a shift's coverage).
+   */
+  forgetDevice(deviceId: string): void {
+    this.warming.delete(deviceId);
+    this.engine.forgetDevice(deviceId);
+  }
+
+  /**
+   * 集群交接 The device was handed over to this process (it connected here, and was handled elsewhere or not at all
+   * since this process started): its rules' state is rebuilt from its stored history, as far back as the rules ask.
+   * What that history fires is dropped, since the process that saw it live raised it then; the device's live
+   * observations wait until the history is in, then run as usual. Never throws (a failure is logged: the device then
+   * starts afresh, as after a restart).
+   */
+  async adoptDevice(deviceId: string, prepare?: () => Promise<unknown>, nowMs = Date.now()): Promise<void> {
+    if (this.warming.has(deviceId)) return;
+    const held: Observation[] = [];
+    this.warming.set(deviceId, held);
+    try {
+      // E.g. the registry's facts about the device, which the rules ask for while the history runs.
+      await prepare?.();
+      this.engine.forgetDevice(deviceId);
+      const historyMs = Math.min(this.engine.historyMs(deviceId, nowMs), MAX_HISTORY_MS);
+      if (historyMs <= 0) return;
+      const history = await deviceObservations(this.pool, deviceId, nowMs - historyMs, nowMs, MAX_HISTORY_ROWS);
+      // Forgotten meanwhile (it moved on again), or already fed live: not history.
+      if (this.warming.get(deviceId) !== held) return;
+      const firstLiveMs = held.reduce((min, o) => Math.min(min, o.timeMs), Infinity);
+      const fed = history.filter((o) => o.timeMs < firstLiveMs);
+      const dropped = this.engine.warm(fed);
+      this.counters.handovers += 1;
+      this.counters.historyObservations += fed.length;
+      this.counters.historyDraftsDropped += dropped.length;
+    } catch (err) {
+      this.options.log.warn({ err, deviceId }, 'detection state of a handed-over device not rebuilt; it starts afresh');
+    } finally {
+      if (this.warming.get(deviceId) === held) {
+        this.warming.delete(deviceId);
+        if (held.length > 0) this.process(held);
+      }
+    }
   }
 
   /**

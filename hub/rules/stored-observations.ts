@@ -76,54 +76,98 @@ export async function* storedObservations(
         range,
       ),
     ]);
-    const page: Observation[] = [];
-    for (const r of positions.rows) {
-      page.push({
-        type: 'position',
-        deviceId: r.deviceId,
-        timeMs: Number(r.timeMs),
-        lat: r.lat,
-        lon: r.lon,
-        speedKmh: r.speedKmh,
-        course: r.course,
-        altitudeM: r.altitudeM,
-        accuracyM: r.accuracyM,
-        source: r.source,
-        attributes: r.attributes,
-        ...(r.flags.length ? { flags: r.flags } : {}),
-      });
-    }
-    // Telemetry is stored one row per metric; a message carried them together (rows arrive grouped by device, time).
-    let last: (Observation & { type: 'telemetry' }) | null = null;
-    for (const r of telemetry.rows) {
-      const timeMs = Number(r.timeMs);
-      if (last && last.deviceId === r.deviceId && last.timeMs === timeMs) {
-        last.metrics[r.metric] = r.value;
-        continue;
-      }
-      last = {
-        type: 'telemetry',
-        deviceId: r.deviceId,
-        timeMs,
-        metrics: { [r.metric]: r.value },
-        attributes: {},
-        source: r.source,
-      };
-      page.push(last);
-    }
-    for (const r of statuses.rows) {
-      page.push({
-        type: 'status',
-        deviceId: r.deviceId,
-        timeMs: Number(r.timeMs),
-        state: r.state,
-        batteryPct: r.batteryPct,
-        signalDbm: r.signalDbm,
-        attributes: r.attributes,
-        source: r.source,
-      });
-    }
-    page.sort(byTime);
+    const page = toObservations(positions.rows, telemetry.rows, statuses.rows);
     if (page.length) yield page;
   }
+}
+
+/**
+ * 集群交接 one device's stored observations of [fromMs, toMs), at most the newest `limit` of each kind, in time order: the
+ * history that rebuilds its detection state on the hub process it moved to.
+ */
+export async function deviceObservations(
+  pool: Pick<pg.Pool, 'query'>,
+  deviceId: string,
+  fromMs: number,
+  toMs: number,
+  limit: number,
+): Promise<Observation[]> {
+  const args = [deviceId, new Date(fromMs), new Date(toMs), limit];
+  const [positions, telemetry, statuses] = await Promise.all([
+    pool.query<PositionRow>(
+      `SELECT * FROM (
+         SELECT ${EPOCH_MS}, device_id AS "deviceId", lat, lon, speed_kmh AS "speedKmh", course, altitude_m AS "altitudeM",
+                accuracy_m AS "accuracyM", source, attributes, flags
+           FROM positions WHERE device_id = $1 AND time >= $2 AND time < $3 ORDER BY time DESC LIMIT $4) p`,
+      args,
+    ),
+    pool.query<TelemetryRow>(
+      `SELECT * FROM (
+         SELECT ${EPOCH_MS}, device_id AS "deviceId", metric, value, source
+           FROM telemetry WHERE device_id = $1 AND time >= $2 AND time < $3 ORDER BY time DESC, metric LIMIT $4) t
+        ORDER BY "timeMs"::bigint, metric`,
+      args,
+    ),
+    pool.query<StatusRow>(
+      `SELECT * FROM (
+         SELECT ${EPOCH_MS}, device_id AS "deviceId", state, battery_pct AS "batteryPct", signal_dbm AS "signalDbm",
+                attributes, source
+           FROM device_events WHERE device_id = $1 AND time >= $2 AND time < $3 ORDER BY time DESC LIMIT $4) s`,
+      args,
+    ),
+  ]);
+  return toObservations(positions.rows, telemetry.rows, statuses.rows);
+}
+
+/** Rows of the three tables as observations, in time order. */
+function toObservations(positions: PositionRow[], telemetry: TelemetryRow[], statuses: StatusRow[]): Observation[] {
+  const page: Observation[] = [];
+  for (const r of positions) {
+    page.push({
+      type: 'position',
+      deviceId: r.deviceId,
+      timeMs: Number(r.timeMs),
+      lat: r.lat,
+      lon: r.lon,
+      speedKmh: r.speedKmh,
+      course: r.course,
+      altitudeM: r.altitudeM,
+      accuracyM: r.accuracyM,
+      source: r.source,
+      attributes: r.attributes,
+      ...(r.flags.length ? { flags: r.flags } : {}),
+    });
+  }
+  // Telemetry is stored one row per metric; a message carried them together (rows arrive grouped by device, time).
+  let last: (Observation & { type: 'telemetry' }) | null = null;
+  for (const r of telemetry) {
+    const timeMs = Number(r.timeMs);
+    if (last && last.deviceId === r.deviceId && last.timeMs === timeMs) {
+      last.metrics[r.metric] = r.value;
+      continue;
+    }
+    last = {
+      type: 'telemetry',
+      deviceId: r.deviceId,
+      timeMs,
+      metrics: { [r.metric]: r.value },
+      attributes: {},
+      source: r.source,
+    };
+    page.push(last);
+  }
+  for (const r of statuses) {
+    page.push({
+      type: 'status',
+      deviceId: r.deviceId,
+      timeMs: Number(r.timeMs),
+      state: r.state,
+      batteryPct: r.batteryPct,
+      signalDbm: r.signalDbm,
+      attributes: r.attributes,
+      source: r.source,
+    });
+  }
+  page.sort(byTime);
+  return page;
 }

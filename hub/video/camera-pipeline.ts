@@ -1,7 +1,8 @@
 // 单路视频分析 one camera's analysis chain: each sampled frame → motion gate → detector (shared pool) → tracker → zones and
 // video rules → (detections rows, evidence snapshots, candidates). One frame at a time per camera: the sampler drops
 // frames that arrive while the previous one is still in the chain, so a slow detector costs samples, not memory.
-// Nothing here throws into the sampler: every failure is counted and logged with the camera.
+// Nothing here throws into the sampler: every failure is counted and logged with the camera. The camera's zones can be
+// replaced while it runs (`reconfigure`): the gate, the tracker and the tracks in view carry on.
 import type { Logger } from 'pino';
 import type { MotionGate, MotionStats } from '../../ingest/video/motion.js';
 import type { Tracker, TrackerStats } from '../../ingest/video/tracker.js';
@@ -20,6 +21,8 @@ import { boxInImagePolygon } from '../../ingest/video/zones.js';
 /** The video rules of one camera, fed the tracker's view after every frame the detector saw. */
 export interface VideoRuleStage {
   evaluate(frame: Frame, live: readonly Track[]): VideoDraft[];
+  /** The camera's zones or place changed: judge with them from the next frame on. */
+  reconfigure(camera: CameraSpec): void;
 }
 
 /** Where the chain's results go (the hub's stores and candidate queue). */
@@ -79,13 +82,33 @@ export class CameraPipeline {
   };
   /** Zones the detector saw an object in at its last pass. */
   private lastSeenZones = new Set<string>();
+  private spec: CameraSpec;
 
   constructor(
-    readonly camera: CameraSpec,
+    camera: CameraSpec,
     private readonly stages: CameraPipelineStages,
     private readonly sinks: PipelineSinks,
     private readonly log: Pick<Logger, 'warn' | 'error'>,
-  ) {}
+  ) {
+    this.spec = camera;
+  }
+
+  get camera(): CameraSpec {
+    return this.spec;
+  }
+
+  /**
+   * New zones, thresholds or place for the running camera, from the next frame on. The rules check the zones first (a
+   * RangeError leaves everything as it was); the tracker's tracks and the motion gate's background are kept, so an
+   * object already standing in view keeps its track and its time.
+   */
+  reconfigure(camera: CameraSpec): void {
+    if (camera.id !== this.spec.id) throw new RangeError(`camera ${this.spec.id} cannot become ${camera.id}`);
+    this.stages.rules.reconfigure(camera);
+    this.spec = camera;
+    const ids = new Set(camera.zones.map((z) => z.id));
+    this.lastSeenZones = new Set([...this.lastSeenZones].filter((id) => ids.has(id)));
+  }
 
   /** The sampler's consumer: resolves when this frame has gone through the whole chain (or failed somewhere). */
   async onFrame(frame: Frame): Promise<void> {

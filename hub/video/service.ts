@@ -2,7 +2,9 @@
 // server feeds that camera's chain (motion gate → shared detector pool → tracker → video rules); detections go into the
 // `detections` hypertable, each draft's snapshot is stored as media and the draft is raised as a deduplicated candidate
 // (待受理候选) like the detection rules' drafts, and the camera's online status and last frame time are reported back.
-// Cameras added, changed, disabled or removed in the registry are picked up by `sync()` without touching the others.
+// Cameras added, changed, disabled or removed in the registry are picked up by `sync()` without touching the others;
+// a running camera whose zones, thresholds or place change keeps its sampler and its tracks (only a new sampling
+// interval restarts its ffmpeg, and even then the tracks in view are kept).
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MotionGate, type MotionOptions } from '../../ingest/video/motion.js';
@@ -94,7 +96,9 @@ export interface VideoStats {
 }
 
 interface Running {
-  key: string;
+  /** `specKey` and `samplerKey` of what runs now. */
+  specKey: string;
+  samplerKey: string;
   camera: VideoCamera;
   sampler: FrameSampler;
   pipeline: CameraPipeline;
@@ -104,12 +108,17 @@ interface Running {
   lastReportMs: number;
   /** The chain of status writes of this camera, in order. */
   reporting: Promise<void>;
+  /** The frame the chain is working on (a replaced sampler's last one must finish before the new sampler delivers). */
+  inFlight: Promise<void>;
 }
 
-/** What must be equal for a running camera to be kept as it is (its tracks and timers survive a reload). */
-function runKey(c: VideoCamera): string {
-  return JSON.stringify([c.realtime ?? false, c.spec]);
-}
+/** What the chain judges with: zones, thresholds, place, name. A change is applied to the running chain in place. */
+const specKey = (c: VideoCamera): string => JSON.stringify(c.spec);
+/**
+ * What the sampler's ffmpeg is started with (the stream URL aside: only its signature changes, never the stream). A
+ * change restarts the sampler, not the chain.
+ */
+const samplerKey = (c: VideoCamera): string => JSON.stringify([c.realtime ?? false, c.spec.sampleIntervalMs]);
 
 export class VideoService {
   readonly detections: DetectionStore;
@@ -133,9 +142,11 @@ export class VideoService {
   }
 
   /**
-   * Brings the running samplers in line with the registry: starts enabled cameras not running, stops removed or
-   * disabled ones, restarts changed ones; unchanged cameras keep running. Call at start and after every registry change.
-   * Calls are serialized. Resolves to the ids running afterwards.
+   * Brings the running cameras in line with the registry: starts enabled cameras not running, stops removed or
+   * disabled ones, and applies changes to running ones in place — new zones, thresholds or place go to the running
+   * chain (sampler, motion background and tracks kept), a new sampling interval restarts only the sampler. Unchanged
+   * cameras are not touched. Call at start and after every registry change. Calls are serialized. Resolves to the ids
+   * running afterwards.
    */
   sync(): Promise<string[]> {
     const run = this.syncing.then(async () => {
@@ -144,7 +155,8 @@ export class VideoService {
       for (const c of await this.options.cameras.cameras()) if (c.enabled) wanted.set(c.spec.id, c);
       for (const [id, r] of this.running) {
         const next = wanted.get(id);
-        if (!next || runKey(next) !== r.key) await this.stopCamera(id, next ? 'changed' : 'removed or disabled');
+        if (!next) await this.stopCamera(id, 'removed or disabled');
+        else await this.applyChange(r, next);
       }
       for (const [id, camera] of wanted) {
         if (this.running.has(id)) continue;
@@ -177,6 +189,61 @@ export class VideoService {
     return [...this.running.keys()];
   }
 
+  /** A running camera's registry entry changed (or not): its chain and sampler follow without a restart of both. */
+  private async applyChange(r: Running, next: VideoCamera): Promise<void> {
+    const id = next.spec.id;
+    if (specKey(next) !== r.specKey) {
+      try {
+        r.pipeline.reconfigure(next.spec);
+      } catch (err) {
+        // The registry validates zones, so this is a camera whose zones the rules refuse after all: as at start, it is
+        // not analysed rather than analysed with stale zones.
+        this.options.log.error({ err, cameraId: id }, 'new zones could not be applied; the camera is stopped');
+        await this.stopCamera(id, 'zones refused');
+        return;
+      }
+      r.specKey = specKey(next);
+      this.options.log.info({ cameraId: id, zones: next.spec.zones.length }, 'camera analysis reconfigured');
+    }
+    if (samplerKey(next) !== r.samplerKey) {
+      await r.sampler.stop();
+      // One frame at a time through the chain, across the two samplers too.
+      await r.inFlight;
+      if (this.running.get(id) !== r) return;
+      r.sampler = this.newSampler(next);
+      r.samplerKey = samplerKey(next);
+      r.sampler.start();
+      this.options.log.info(
+        { cameraId: id, sampleIntervalMs: next.spec.sampleIntervalMs },
+        'camera sampler restarted with a new interval',
+      );
+    }
+    r.camera = next;
+  }
+
+  private newSampler(camera: VideoCamera): FrameSampler {
+    const o = this.options;
+    const id = camera.spec.id;
+    const sampler: FrameSampler = new FrameSampler(
+      {
+        cameraId: id,
+        source: camera.streamUrl,
+        sampleIntervalMs: camera.spec.sampleIntervalMs,
+        width: o.frameWidth ?? 640,
+        realtime: camera.realtime ?? false,
+        ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
+        ...(o.maxBackoffMs !== undefined ? { maxBackoffMs: o.maxBackoffMs } : {}),
+        ...(o.stallTimeoutMs !== undefined ? { stallTimeoutMs: o.stallTimeoutMs } : {}),
+        // A replaced sampler's last events (its exit after stop) are not about the camera any more.
+        onEvent: (event) => {
+          if (this.running.get(id)?.sampler === sampler) this.samplerEvent(id, event);
+        },
+      },
+      (frame) => this.onFrame(id, frame),
+    );
+    return sampler;
+  }
+
   private startCamera(camera: VideoCamera): void {
     const o = this.options;
     const spec = camera.spec;
@@ -194,22 +261,10 @@ export class VideoService {
       },
       o.log,
     );
-    const sampler = new FrameSampler(
-      {
-        cameraId: spec.id,
-        source: camera.streamUrl,
-        sampleIntervalMs: spec.sampleIntervalMs,
-        width: o.frameWidth ?? 640,
-        realtime: camera.realtime ?? false,
-        ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
-        ...(o.maxBackoffMs !== undefined ? { maxBackoffMs: o.maxBackoffMs } : {}),
-        ...(o.stallTimeoutMs !== undefined ? { stallTimeoutMs: o.stallTimeoutMs } : {}),
-        onEvent: (event) => this.samplerEvent(spec.id, event),
-      },
-      (frame) => this.onFrame(spec.id, frame),
-    );
+    const sampler = this.newSampler(camera);
     const running: Running = {
-      key: runKey(camera),
+      specKey: specKey(camera),
+      samplerKey: samplerKey(camera),
       camera,
       sampler,
       pipeline,
@@ -218,6 +273,7 @@ export class VideoService {
       lastFrameMs: null,
       lastReportMs: Number.NEGATIVE_INFINITY,
       reporting: Promise.resolve(),
+      inFlight: Promise.resolve(),
     };
     this.running.set(spec.id, running);
     sampler.start();
@@ -232,6 +288,9 @@ export class VideoService {
     if (!r) return;
     this.running.delete(id);
     await r.sampler.stop();
+    // The frame still in the chain finishes (its detections and candidate are stored) before the camera counts as
+    // stopped: at shutdown the database goes away next.
+    await r.inFlight;
     if (r.online) this.report(r, false);
     await r.reporting;
     this.options.log.info({ cameraId: id, why }, 'camera analysis stopped');
@@ -243,7 +302,8 @@ export class VideoService {
     r.lastFrameMs = frame.timeMs;
     const statusEveryMs = this.options.statusEveryMs ?? 10_000;
     if (!r.online || frame.timeMs - r.lastReportMs >= statusEveryMs) this.report(r, true);
-    return r.pipeline.onFrame(frame);
+    r.inFlight = r.pipeline.onFrame(frame);
+    return r.inFlight;
   }
 
   private samplerEvent(cameraId: string, event: SamplerEvent): void {

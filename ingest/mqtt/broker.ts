@@ -1,5 +1,5 @@
-// The MQTT broker (消息代理) devices connect to: aedes on plain TCP, with our CONNECT, PUBLISH and SUBSCRIBE
-// handlers. Declares the sinks it needs; the hub wires them (ingest never imports hub code).
+// The MQTT broker (消息代理) devices connect to: aedes on plain TCP, MQTT 3.1.1 and 5, with our CONNECT, PUBLISH and
+// SUBSCRIBE handlers. Declares the sinks it needs; the hub wires them (ingest never imports hub code).
 import net from 'node:net';
 import { Aedes, type Client, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import type { Observation, Rejection } from '../observation.js';
 import type { ValidationLimits } from '../pipeline/validate.js';
 import { canSubscribe, type DeviceKind, type Principal } from './acl.js';
 import { AuthThrottle } from './auth-throttle.js';
+import { ClusterEmitter, type BrokerCluster, type EmittedPacket } from './cluster.js';
 import { makeAuthenticate, remoteAddress, type AuthFailure, type AuthResult } from './connect.js';
 import { makeAuthorizePublish } from './publish.js';
 import { commandTopic } from './topics.js';
@@ -21,6 +22,8 @@ export interface MqttIngestSinks {
   admit?(deviceId: string, nowMs: number): Rejection | null;
   /** A device subscribed to its commands: whatever is waiting for it can be sent now. */
   listeningForCommands?(deviceId: string): void;
+  /** A device's connection is ready (before any of its messages is handled). */
+  deviceConnected?(deviceId: string): void;
 }
 
 export interface MqttIngestOptions {
@@ -30,6 +33,8 @@ export interface MqttIngestOptions {
   limits: ValidationLimits;
   sinks: MqttIngestSinks;
   now?: () => number;
+  /** Several hub processes behind one address: the state they share (cluster.ts). Absent: this process alone. */
+  cluster?: BrokerCluster;
 }
 
 export interface MqttIngest {
@@ -56,14 +61,48 @@ export class PortInUseError extends Error {
 export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttIngest> {
   const { log, sinks, limits } = options;
   const now = options.now ?? Date.now;
-  // drainTimeout: a subscriber that stops reading is dropped instead of stalling delivery to everyone else.
-  const broker = await Aedes.createBroker({ drainTimeout: 30_000, concurrency: 1000 });
   const principals = new WeakMap<Client, Principal>();
   const dropped = new WeakSet<object>();
+  /** Client ids connected here, and those of them that connected to another process of the cluster since. */
+  const clientIdsHere = new Set<string>();
+  const movedAway = new Set<string>();
+  const cluster = options.cluster;
+  if (cluster) {
+    // Registered before aedes' own listener, which closes the connection here: that close is not the device going
+    // offline (the other process has recorded it online).
+    cluster.mq.on('$SYS/+/new/clients', (packet: EmittedPacket, done: () => void) => {
+      const brokerId = packet.topic.split('/')[1];
+      const clientId = Buffer.isBuffer(packet.payload) ? packet.payload.toString('utf8') : String(packet.payload);
+      if (brokerId !== cluster.brokerId && clientIdsHere.has(clientId)) movedAway.add(clientId);
+      done();
+    });
+  }
+  const mq = cluster
+    ? new ClusterEmitter(
+        cluster.mq,
+        (payload) => typeof payload === 'object' && payload !== null && dropped.has(payload),
+        () => cluster.forwardDeviceData(),
+      )
+    : null;
+  await mq?.whenReady();
+  // drainTimeout: a subscriber that stops reading is dropped instead of stalling delivery to everyone else.
+  const broker = await Aedes.createBroker({
+    drainTimeout: 30_000,
+    concurrency: 1000,
+    ...(cluster && mq ? { id: cluster.brokerId, mq, persistence: cluster.persistence } : {}),
+  });
+  /** MQTT 5 clients that asked for no Reason Strings (Request Problem Information = 0 in their CONNECT). */
+  const noProblemInformation = new WeakSet<Client>();
   const connected = new Map<Client, Principal>();
   /** Devices with a live subscription to their commands, by the client holding it. */
   const commandListeners = new Map<string, Client>();
 
+  broker.preConnect = (client, packet, callback) => {
+    if (packet.protocolVersion === 5 && packet.properties?.requestProblemInformation === false) {
+      noProblemInformation.add(client);
+    }
+    callback(null, true);
+  };
   broker.authenticate = makeAuthenticate({
     authenticate: (u, p) => sinks.authenticate(u, p),
     throttle: new AuthThrottle({
@@ -88,6 +127,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     accept: (observations, qos) => sinks.accept(observations, qos),
     rejected: (deviceId, rejection) => sinks.rejected?.(deviceId, rejection),
     admit: sinks.admit ? (deviceId, nowMs) => sinks.admit!(deviceId, nowMs) : undefined,
+    wantsReasonStrings: (client) => !noProblemInformation.has(client),
   });
   broker.authorizeSubscribe = (
     client: Client,
@@ -97,7 +137,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     const principal = principals.get(client);
     if (principal && canSubscribe(principal, subscription.topic)) return callback(null, subscription);
     log.warn({ clientId: client.id, filter: subscription.topic }, 'subscription refused');
-    // A null subscription refuses it with SUBACK 0x80 and keeps the connection.
+    // A null subscription refuses it and keeps the connection: SUBACK 0x80 (MQTT 3.1.1), 0x87 Not authorized (MQTT 5).
     callback(null, null);
   };
   broker.authorizeForward = (_client, packet) => (dropped.has(packet.payload as object) ? null : packet);
@@ -118,19 +158,30 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       .accept([observation], 1)
       .catch((err: unknown) => log.warn({ err, deviceId: principal.id }, 'status not stored'));
   };
-  broker.on('clientReady', (client) => {
+  const listenIfForCommands = (client: Client, filters: string[]) => {
     const principal = principals.get(client);
-    if (!principal) return;
-    connected.set(client, principal);
-    status(principal, 'online', client);
-  });
-  broker.on('subscribe', (subscriptions, client) => {
-    const principal = client && principals.get(client);
     if (principal?.type !== 'device') return;
-    if (subscriptions.some((s) => s.topic.startsWith(`devices/${principal.id}/commands/`))) {
+    if (filters.some((f) => f.startsWith(`devices/${principal.id}/commands/`))) {
       commandListeners.set(principal.id, client);
       sinks.listeningForCommands?.(principal.id);
     }
+  };
+  broker.on('clientReady', (client) => {
+    clientIdsHere.add(client.id);
+    movedAway.delete(client.id);
+    const principal = principals.get(client);
+    if (!principal) return;
+    connected.set(client, principal);
+    if (principal.type === 'device') sinks.deviceConnected?.(principal.id);
+    status(principal, 'online', client);
+    // A resumed session (MQTT 3.1.1 clean session 0, MQTT 5 session expiry) gets its subscriptions back without a
+    // SUBSCRIBE, and aedes emits no 'subscribe' event for them.
+    const restored = (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions;
+    if (restored) listenIfForCommands(client, Object.keys(restored));
+  });
+  broker.on('subscribe', (subscriptions, client) => {
+    const filters = subscriptions.map((s) => s.topic);
+    if (client) listenIfForCommands(client, filters);
   });
   broker.on('clientDisconnect', (client) => {
     const principal = connected.get(client);
@@ -139,9 +190,12 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     if (principal.type === 'device' && commandListeners.get(principal.id) === client) {
       commandListeners.delete(principal.id);
     }
-    // When a device reconnects, aedes drops the old connection after the new one is in: it is not offline then.
+    // When a device reconnects, aedes drops the old connection after the new one is in: it is not offline then; nor
+    // when it reconnected to another process of the cluster.
     const current = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
-    if (!current || current === client) status(principal, 'offline', client);
+    const elsewhere = movedAway.delete(client.id);
+    if (!current || current === client) clientIdsHere.delete(client.id);
+    if (!elsewhere && (!current || current === client)) status(principal, 'offline', client);
   });
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
   broker.on('connectionError', (client, err) =>
@@ -189,6 +243,9 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
       new Promise<void>((resolve) => {
         // The broker first: it disconnects the clients, which lets the TCP server finish closing.
         broker.close(() => server.close(() => resolve()));
+      }).then(async () => {
+        // Its Redis connection; what it holds stays in Redis for the other processes.
+        await cluster?.persistence.destroy().catch((err: Error) => log.warn({ err: err.message }, 'mqtt persistence'));
       }),
   };
 }

@@ -1,10 +1,12 @@
 // CONNECT handling (设备接入鉴权): username = device id, password = its credential; internal services log in as
 // `svc:{name}`. Refusals are counted and logged with the client address, and each address that keeps failing waits
-// longer before it may try again.
+// longer before it may try again. MQTT 3.1.1 and 5 alike: we answer with a 3.1.1 return code and aedes sends an MQTT 5
+// client the reason code it maps it to (reason-codes.ts lists both).
 import type { AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Principal } from './acl.js';
 import type { AuthThrottle } from './auth-throttle.js';
+import { CONNACK_CODES } from './reason-codes.js';
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'bad_credentials' | 'disabled' };
 
@@ -19,15 +21,10 @@ export interface ConnectDeps {
   onFailure?(reason: AuthFailure, address: string): void;
 }
 
-/** CONNACK return codes of MQTT 3.1.1. */
-const IDENTIFIER_REJECTED = 2;
-const BAD_USERNAME_OR_PASSWORD = 4;
-const NOT_AUTHORIZED = 5;
-
 export const SERVICE_PREFIX = 'svc:';
 
-function refusal(returnCode: number, message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+function refusal(reason: AuthFailure, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode: CONNACK_CODES[reason].returnCode }) as AuthenticateError;
 }
 
 export function remoteAddress(client: Client): string {
@@ -43,23 +40,22 @@ export function makeAuthenticate(deps: ConnectDeps) {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
     const address = remoteAddress(client);
-    const refuse = (reason: AuthFailure, returnCode: number, message: string) => {
+    const refuse = (reason: AuthFailure, message: string) => {
       deps.onFailure?.(reason, address);
       if (reason !== 'throttled') deps.throttle.failure(address, deps.now());
       deps.log.warn({ clientId: client.id, username, address, reason }, 'MQTT connection refused');
-      done(refusal(returnCode, message), false);
+      done(refusal(reason, message), false);
     };
     const waitMs = deps.throttle.retryAfterMs(address, deps.now());
-    if (waitMs > 0)
-      return refuse('throttled', NOT_AUTHORIZED, `too many failed logins; retry in ${Math.ceil(waitMs / 1000)} s`);
-    if (!username) return refuse('no_username', BAD_USERNAME_OR_PASSWORD, 'username (the device id) is required');
+    if (waitMs > 0) return refuse('throttled', `too many failed logins; retry in ${Math.ceil(waitMs / 1000)} s`);
+    if (!username) return refuse('no_username', 'username (the device id) is required');
 
     deps.authenticate(username, password?.toString('utf8') ?? '').then(
       (result) => {
         if (!result.ok) {
           return result.reason === 'disabled'
-            ? refuse('disabled', NOT_AUTHORIZED, 'device is disabled')
-            : refuse('bad_credentials', BAD_USERNAME_OR_PASSWORD, 'bad username or password');
+            ? refuse('disabled', 'device is disabled')
+            : refuse('bad_credentials', 'bad username or password');
         }
         const p = result.principal;
         // Session take-over protection: aedes disconnects an existing client when another connects with its client
@@ -68,7 +64,6 @@ export function makeAuthenticate(deps: ConnectDeps) {
         if (!idOk) {
           return refuse(
             'client_id_mismatch',
-            IDENTIFIER_REJECTED,
             p.type === 'device'
               ? `client id must equal the device id "${p.id}"`
               : `client id must start with "${SERVICE_PREFIX}${p.name}"`,
@@ -81,7 +76,7 @@ export function makeAuthenticate(deps: ConnectDeps) {
       (err: unknown) => {
         deps.log.error({ err, clientId: client.id, address }, 'authentication failed with an error');
         deps.onFailure?.('error', address);
-        done(refusal(3, 'server unavailable'), false);
+        done(refusal('error', 'server unavailable'), false);
       },
     );
   };

@@ -1,13 +1,16 @@
 // PUBLISH handling (设备上报): the ACL, then decode and validate, then hand the observations to the pipeline. A QoS 1
-// message is acknowledged only when the pipeline says its data is durable. A refused message is acknowledged all the
-// same (MQTT 3.1.1 has no negative PUBACK: refusing would drop the connection and the device would resend the same bad
-// message for ever), is never forwarded, and the device hears why on its errors topic.
+// message is acknowledged only when the pipeline says its data is durable. A refused message is never stored nor
+// forwarded, is counted, and the device hears why on its errors topic. An MQTT 5 device also gets a PUBACK with the
+// reason code of the refusal (reason-codes.ts). MQTT 3.1.1 has no negative PUBACK: there the refusal is acknowledged
+// all the same, since refusing would drop the connection and the device would resend the same bad message for ever.
 import type { Aedes, Client, PublishPacket } from 'aedes';
+import { writeToStream, type IPubackPacket, type IPubrecPacket } from 'mqtt-packet';
 import type { Logger } from 'pino';
 import { Rejection, type Observation } from '../observation.js';
 import { validateObservation, type ValidationLimits } from '../pipeline/validate.js';
 import { canPublish, type Principal } from './acl.js';
 import { decodeDevicePayload } from './payloads.js';
+import { NOT_DURABLE_DISCONNECT, pubackReasonCode } from './reason-codes.js';
 import { deviceIdOfTopic, errorTopic, parseDeviceTopic } from './topics.js';
 
 export interface PublishDeps {
@@ -23,7 +26,14 @@ export interface PublishDeps {
   rejected?(deviceId: string | null, rejection: Rejection): void;
   /** Per-device admission (rate limit); a Rejection refuses the message. */
   admit?(deviceId: string, nowMs: number): Rejection | null;
+  /** Whether an MQTT 5 client accepts Reason Strings on acknowledgements (its CONNECT's Request Problem Information). */
+  wantsReasonStrings(client: Client): boolean;
 }
+
+/** Reason Strings are cut here: they tell a person what went wrong, not the whole validation report. */
+const MAX_REASON_STRING_CHARS = 256;
+/** Fixed header, packet id, reason code, property length, property id and string length: at most 12 bytes. */
+const ACK_BYTES_BESIDES_REASON_STRING = 12;
 
 export function makeAuthorizePublish(deps: PublishDeps) {
   const { broker, log } = deps;
@@ -48,16 +58,56 @@ export function makeAuthorizePublish(deps: PublishDeps) {
     );
   };
 
-  const refuse = (client: Client, principal: Principal | undefined, packet: PublishPacket, rejection: Rejection) => {
+  const refuse = (client: Client, principal: Principal, packet: PublishPacket, rejection: Rejection) => {
     deps.dropped.add(packet.payload as object);
-    const deviceId = principal?.type === 'device' ? principal.id : deviceIdOfTopic(packet.topic);
+    const deviceId = principal.type === 'device' ? principal.id : deviceIdOfTopic(packet.topic);
     deps.rejected?.(deviceId, rejection);
     log.warn(
       { deviceId, clientId: client.id, topic: packet.topic, reason: rejection.reason, err: rejection.message },
       'publish rejected',
     );
     // Only ever to the sender's own errors topic, whatever topic it wrote to.
-    if (principal?.type === 'device') tellDevice(principal.id, packet.topic, rejection);
+    if (principal.type === 'device') tellDevice(principal.id, packet.topic, rejection);
+  };
+
+  /**
+   * Answers a refused message. MQTT 3.1.1: acknowledged like any other (aedes sends the PUBACK). MQTT 5: a PUBACK
+   * (PUBREC for QoS 2) with the refusal's own reason code. aedes 2 answers every authorizePublish error with 0x87 Not
+   * authorized, so we write the acknowledgement on the client's connection ourselves and give the packet back to aedes
+   * as QoS 0: aedes then sends no acknowledgement of its own, and the publish it still makes is dropped by
+   * authorizeForward (the payload is in `dropped`), as for every refusal.
+   */
+  const answerRefusal = (
+    client: Client,
+    principal: Principal,
+    packet: PublishPacket,
+    rejection: Rejection,
+    callback: (error?: Error | null) => void,
+  ) => {
+    refuse(client, principal, packet, rejection);
+    if (client.version === 5 && packet.qos > 0) {
+      // A last will is authorized after its client closed: nobody to answer.
+      if (!client.closed) writeRefusalAck(client, packet, rejection);
+      packet.qos = 0;
+    }
+    callback(null);
+  };
+
+  const writeRefusalAck = (client: Client, packet: PublishPacket, rejection: Rejection) => {
+    const ack: IPubackPacket | IPubrecPacket = {
+      cmd: packet.qos === 1 ? 'puback' : 'pubrec',
+      messageId: packet.messageId,
+      reasonCode: pubackReasonCode(rejection.reason).code,
+    };
+    if (deps.wantsReasonStrings(client)) {
+      const reasonString = `${rejection.reason}: ${rejection.message}`.slice(0, MAX_REASON_STRING_CHARS);
+      // A Reason String that would take the PUBACK over the client's Maximum Packet Size is left out [MQTT-3.4.2-2].
+      const fits =
+        client.maximumPacketSize === undefined ||
+        Buffer.byteLength(reasonString) + ACK_BYTES_BESIDES_REASON_STRING <= client.maximumPacketSize;
+      if (fits) ack.properties = { reasonString };
+    }
+    writeToStream(ack, client.conn, { protocolVersion: 5 });
   };
 
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
@@ -73,26 +123,38 @@ export function makeAuthorizePublish(deps: PublishDeps) {
       deviceIdOfTopic(packet.topic) === principal.id &&
       parseDeviceTopic(packet.topic) === null;
     if (ownUnknownKind) {
-      refuse(client, principal, packet, new Rejection('unknown_topic', `unknown topic ${packet.topic}`));
-      return callback(null);
+      return answerRefusal(
+        client,
+        principal,
+        packet,
+        new Rejection('unknown_topic', `unknown topic ${packet.topic}`),
+        callback,
+      );
     }
     if (!canPublish(principal, packet.topic)) {
-      refuse(client, principal, packet, new Rejection('not_authorized', `not allowed to publish to ${packet.topic}`));
-      return callback(null);
+      return answerRefusal(
+        client,
+        principal,
+        packet,
+        new Rejection('not_authorized', `not allowed to publish to ${packet.topic}`),
+        callback,
+      );
     }
     if (principal.type === 'service') return callback(null); // commands to devices: forwarded as they are
 
     const topic = parseDeviceTopic(packet.topic);
     if (!topic) {
-      refuse(client, principal, packet, new Rejection('unknown_topic', `unknown topic ${packet.topic}`));
-      return callback(null);
+      return answerRefusal(
+        client,
+        principal,
+        packet,
+        new Rejection('unknown_topic', `unknown topic ${packet.topic}`),
+        callback,
+      );
     }
     const nowMs = deps.now();
     const admission = deps.admit?.(topic.deviceId, nowMs);
-    if (admission) {
-      refuse(client, principal, packet, admission);
-      return callback(null);
-    }
+    if (admission) return answerRefusal(client, principal, packet, admission, callback);
     let observations: Observation[];
     try {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -110,20 +172,28 @@ export function makeAuthorizePublish(deps: PublishDeps) {
       }
     } catch (err) {
       if (!(err instanceof Rejection)) throw err;
-      refuse(client, principal, packet, err);
-      return callback(null);
+      return answerRefusal(client, principal, packet, err, callback);
     }
     deps.accept(observations, packet.qos).then(
       () => callback(null),
       (err: unknown) => {
-        if (err instanceof Rejection) {
-          // Shed by the pipeline (overload, QoS 0): acknowledged and counted, not stored.
-          refuse(client, principal, packet, err);
-          return callback(null);
-        }
-        // Not durable: no PUBACK, and the connection closes so the client resends on reconnect (QoS 1).
+        // Shed by the pipeline (overload, QoS 0): counted, not stored.
+        if (err instanceof Rejection) return answerRefusal(client, principal, packet, err, callback);
+        const error = err instanceof Error ? err : new Error(String(err));
         log.error({ deviceId: topic.deviceId, err }, 'data not stored; disconnecting the device so it resends');
-        callback(err instanceof Error ? err : new Error(String(err)));
+        // Not durable: no PUBACK, and the connection closes so the client resends on reconnect (QoS 1). aedes does
+        // just that with an MQTT 3.1.1 client that gets an error.
+        if (client.version !== 5) return callback(error);
+        // aedes 2 would answer an MQTT 5 client's error with PUBACK 0x87 and drop the message: the device would never
+        // send it again. So: a DISCONNECT saying why, and no acknowledgement. The error is handed to aedes only once
+        // the connection is closed, when its 0x87 PUBACK can no longer be written.
+        client.disconnect(
+          {
+            reasonCode: NOT_DURABLE_DISCONNECT.code,
+            properties: { reasonString: 'data not stored: the hub cannot make it durable now; send it again' },
+          },
+          () => callback(error),
+        );
       },
     );
   };

@@ -95,6 +95,19 @@ export class CellCoverageRule implements Rule {
     this.calendar = new ShiftCalendar(config.shifts);
   }
 
+  forgetDevice(deviceId: string): void {
+    this.states.delete(deviceId);
+  }
+
+  /** The shift the collector is in (or in the grace after, not judged yet): its fixes since the shift began. */
+  historyMs(deviceId: string, atMs: number, ctx: RuleContext): number {
+    const device = ctx.device(deviceId);
+    if (!device || device.kind !== 'collector' || device.gridCodes.length === 0) return 0;
+    const occ =
+      this.calendar.at(atMs, ctx.timeZone) ?? this.calendar.at(atMs - (this.config.graceS ?? 0) * 1000, ctx.timeZone);
+    return occ ? atMs - occ.startMs : 0;
+  }
+
   /** Coverage records of the shifts judged so far (oldest first), without removing them. */
   coverage(): CoverageRecord[] {
     return [...this.records];

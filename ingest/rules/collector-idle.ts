@@ -1,7 +1,7 @@
 // 长时间静止 collector idle: during a shift, a collector's (监督员) fixes stay within a small radius for longer than
 // allowed (not patrolling). One draft per stay, anchored at the stay's first fix.
 import { Type, type Static } from '@sinclair/typebox';
-import { attributesMatch, deviceAttributesSchema, draftHead, ruleSchema } from './config-base.js';
+import { attributesMatch, deviceAttributesSchema, draftHead, HISTORY_MARGIN_MS, ruleSchema } from './config-base.js';
 import type { Observation } from '../observation.js';
 import { checkShifts, ShiftCalendar, ShiftsSchema } from './local-time.js';
 import { trackOf } from './track.js';
@@ -94,6 +94,15 @@ class CollectorIdleRule implements Rule {
     if (state.fired || idleMs <= this.config.maxIdleS * 1000) return [];
     state.fired = true;
     return [this.draft(o.deviceId, state.anchor, o.timeMs, state, ctx)];
+  }
+
+  forgetDevice(deviceId: string): void {
+    this.states.delete(deviceId);
+  }
+
+  /** A stay longer than the limit has fired already (and fires again on the history, where drafts are dropped). */
+  historyMs(): number {
+    return this.config.maxIdleS * 1000 + HISTORY_MARGIN_MS;
   }
 
   onTick(): CandidateDraft[] {

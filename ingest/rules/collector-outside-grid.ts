@@ -1,7 +1,7 @@
 // 离开责任网格 collector outside the assigned grid: during a shift, a collector's (监督员) fixes stay outside the unit
 // grid cells assigned to them for longer than allowed. One draft per stay outside.
 import { Type, type Static } from '@sinclair/typebox';
-import { attributesMatch, deviceAttributesSchema, draftHead, ruleSchema } from './config-base.js';
+import { attributesMatch, deviceAttributesSchema, draftHead, HISTORY_MARGIN_MS, ruleSchema } from './config-base.js';
 import type { Observation, Position } from '../observation.js';
 import { checkShifts, ShiftCalendar, ShiftsSchema } from './local-time.js';
 import { trackOf } from './track.js';
@@ -89,6 +89,15 @@ class CollectorOutsideGridRule implements Rule {
     if (state.fired || outsideMs <= this.config.maxOutsideS * 1000) return [];
     state.fired = true;
     return [this.draft(o, device.gridCodes, state, state.outsideSinceMs, outsideMs)];
+  }
+
+  forgetDevice(deviceId: string): void {
+    this.states.delete(deviceId);
+  }
+
+  /** A stay outside longer than the limit has fired already (and fires again on the history, where it is dropped). */
+  historyMs(): number {
+    return this.config.maxOutsideS * 1000 + HISTORY_MARGIN_MS;
   }
 
   onTick(): CandidateDraft[] {

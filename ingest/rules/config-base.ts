@@ -4,6 +4,12 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { DeviceInfo, RuleConfigBase } from './types.js';
 
+/**
+ * Added to a rule's own window when it tells how much history rebuilds its state after a hand-over (Rule.historyMs): the
+ * fixes just before an episode, shown as evidence.
+ */
+export const HISTORY_MARGIN_MS = 5 * 60_000;
+
 /** The fields of RuleConfigBase as a schema; `kind` is the literal of the rule's kind. */
 export function ruleSchema<K extends string, P extends TProperties>(kind: K, nameZh: string, properties: P) {
   return Type.Object(

@@ -145,6 +145,50 @@ export class RuleEngine {
     return this.slots.map((s) => ({ ...s.stats }));
   }
 
+  /** 集群交接 Drops what every rule keeps about the device: another hub process handles it now. */
+  forgetDevice(deviceId: string): void {
+    for (const slot of this.slots) {
+      try {
+        slot.rule.forgetDevice?.(deviceId);
+      } catch (error) {
+        this.fail(slot, error, deviceId);
+      }
+    }
+  }
+
+  /** How much of the device's stored history, back from `atMs`, rebuilds the rules' state for it: the most any asks. */
+  historyMs(deviceId: string, atMs: number): number {
+    let most = 0;
+    for (const slot of this.slots) {
+      try {
+        most = Math.max(most, slot.rule.historyMs?.(deviceId, atMs, this.ctx) ?? 0);
+      } catch (error) {
+        this.fail(slot, error, deviceId);
+      }
+    }
+    return most;
+  }
+
+  /**
+   * Feeds a device's stored history after a hand-over, so the rules rebuild their state for it. Stream time does not
+   * move and no tick runs (other devices' deadlines are judged on live data only). Returns what the history fired: the
+   * caller drops it, since the process that saw that data live raised it then.
+   */
+  warm(observations: readonly Observation[]): CandidateDraft[] {
+    const out: CandidateDraft[] = [];
+    for (const o of observations) {
+      if (o.type === 'ack') continue;
+      for (const slot of this.slots) {
+        try {
+          for (const d of slot.rule.onObservation(o, this.ctx)) out.push(d);
+        } catch (error) {
+          this.fail(slot, error, o.deviceId);
+        }
+      }
+    }
+    return out;
+  }
+
   private runTick(watermarkMs: number, out: CandidateDraft[]): void {
     this.lastTickMs = watermarkMs;
     for (const slot of this.slots) {

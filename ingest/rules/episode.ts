@@ -6,7 +6,7 @@
 // A fired episode becomes a draft the same way in every rule built on it (restricted zone, overspeed, no stopping, off
 // route): only the wording and the measurements are the rule's own.
 import type { Position } from '../observation.js';
-import { draftHead } from './config-base.js';
+import { draftHead, HISTORY_MARGIN_MS } from './config-base.js';
 import type { TrackBuffer } from './track.js';
 import type { CandidateDraft, RuleConfigBase, RuleContext } from './types.js';
 
@@ -39,6 +39,19 @@ export class EpisodeTracker {
     private readonly minDurationMs: number,
     private readonly minGapMs: number,
   ) {}
+
+  /** Drops the device's open episodes (it is handed over to another process). */
+  forget(deviceId: string): void {
+    this.devices.delete(deviceId);
+  }
+
+  /**
+   * History that rebuilds an episode after a hand-over: one lasting the minimum duration plus the gap that would end it.
+   * An episode older than that has fired already, and fires again on the replayed history, where drafts are dropped.
+   */
+  get historyMs(): number {
+    return this.minDurationMs + this.minGapMs;
+  }
 
   get(deviceId: string, subject = ''): Episode | undefined {
     return this.devices.get(deviceId)?.get(subject);
@@ -156,5 +169,19 @@ export function episodeDraft(
       measured: finding.measured,
     },
     key: `${config.id}:${o.deviceId}:${subject}${e.startMs}`,
+  };
+}
+
+/** The hand-over methods of a rule whose per-device state is its episodes and evidence tracks. */
+export function episodeHandover(
+  episodes: EpisodeTracker,
+  tracks: TrackBuffer,
+): { forgetDevice(deviceId: string): void; historyMs(): number } {
+  return {
+    forgetDevice(deviceId) {
+      episodes.forget(deviceId);
+      tracks.forget(deviceId);
+    },
+    historyMs: () => episodes.historyMs + HISTORY_MARGIN_MS,
   };
 }

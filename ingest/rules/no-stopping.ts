@@ -2,7 +2,7 @@
 // stop; creeping forward for less than minGapS does not end the stop.
 import { Type, type Static } from '@sinclair/typebox';
 import { isVehicleOfKinds, ruleSchema, unknownZones, VehicleKindsFilterSchema, ZoneIdsSchema } from './config-base.js';
-import { episodeDraft, EpisodeTracker } from './episode.js';
+import { episodeDraft, episodeHandover, EpisodeTracker } from './episode.js';
 import { TrackBuffer, usableFix } from './track.js';
 import type { CandidateDraft, Rule, RuleModule } from './types.js';
 import { pickZones, ZoneIndex } from './zones.js';
@@ -40,6 +40,7 @@ export const rule: RuleModule<NoStoppingConfig> = {
     return {
       id: config.id,
       kind: KIND,
+      ...episodeHandover(episodes, tracks),
       onObservation(o, ctx) {
         if (!usableFix(o) || o.speedKmh === null || !Number.isFinite(o.speedKmh)) return [];
         const device = ctx.device(o.deviceId);

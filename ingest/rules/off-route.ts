@@ -3,7 +3,7 @@
 // per excursion. Distances are point-to-polyline in metres in a local equirectangular projection (see line.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import { LineStringSchema, lineProblems, ruleSchema } from './config-base.js';
-import { episodeDraft, EpisodeTracker } from './episode.js';
+import { episodeDraft, episodeHandover, EpisodeTracker } from './episode.js';
 import { ProjectedLine } from './line.js';
 import { TrackBuffer, usableFix } from './track.js';
 import type { Rule, RuleModule } from './types.js';
@@ -71,6 +71,7 @@ export const rule: RuleModule<OffRouteConfig> = {
     return {
       id: config.id,
       kind: KIND,
+      ...episodeHandover(episodes, tracks),
       onObservation(o, ctx) {
         if (!usableFix(o)) return [];
         let lines = byDevice.get(o.deviceId);

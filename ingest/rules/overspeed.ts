@@ -2,7 +2,7 @@
 // tolerance for at least minDurationS → one candidate per episode, with the measured top speed and the limit.
 import { Type, type Static } from '@sinclair/typebox';
 import { isVehicleOfKinds, ruleSchema, unknownZones, VehicleKindsFilterSchema, ZoneIdsSchema } from './config-base.js';
-import { episodeDraft, EpisodeTracker } from './episode.js';
+import { episodeDraft, episodeHandover, EpisodeTracker } from './episode.js';
 import { TrackBuffer, usableFix } from './track.js';
 import type { CandidateDraft, Rule, RuleModule, Zone } from './types.js';
 import { pickZones, ZoneIndex } from './zones.js';
@@ -54,6 +54,7 @@ export const rule: RuleModule<OverspeedConfig> = {
     return {
       id: config.id,
       kind: KIND,
+      ...episodeHandover(episodes, tracks),
       onObservation(o, ctx) {
         // Without a speed the fix says nothing about speeding either way: it neither starts nor ends an episode.
         if (!usableFix(o) || o.speedKmh === null || !Number.isFinite(o.speedKmh)) return [];

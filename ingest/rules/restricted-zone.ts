@@ -2,7 +2,7 @@
 // local hours (06:00–22:00 closed to muck trucks), for at least minDwellS → one candidate per stay.
 import { Type, type Static } from '@sinclair/typebox';
 import { isVehicleOfKinds, LocalWindowSchema, ruleSchema, unknownZones, ZoneIdsSchema } from './config-base.js';
-import { episodeDraft, EpisodeTracker } from './episode.js';
+import { episodeDraft, episodeHandover, EpisodeTracker } from './episode.js';
 import { TrackBuffer, usableFix } from './track.js';
 import type { CandidateDraft, Rule, RuleModule } from './types.js';
 import { inLocalWindow, parseHhmm } from './local-time.js';
@@ -54,6 +54,7 @@ export const rule: RuleModule<RestrictedZoneConfig> = {
     return {
       id: config.id,
       kind: KIND,
+      ...episodeHandover(episodes, tracks),
       onObservation(o, ctx) {
         if (!usableFix(o)) return [];
         const device = ctx.device(o.deviceId);

@@ -187,6 +187,15 @@ export const rule: RuleModule<RouteCoverageConfig> = {
     return {
       id: config.id,
       kind: KIND,
+      forgetDevice(deviceId) {
+        tracks.forget(deviceId);
+        // Judged afresh from the day's history if the vehicle comes back; meanwhile its process judges it.
+        for (const a of byDevice.get(deviceId) ?? []) a.dayKey = null;
+      },
+      historyMs(deviceId, atMs, ctx) {
+        if (!byDevice.has(deviceId)) return 0;
+        return atMs - localInstant(localDayKey(atMs, ctx.timeZone), 0, ctx.timeZone);
+      },
       onObservation(o, ctx) {
         if (!usableFix(o)) return [];
         const mine = byDevice.get(o.deviceId);
@@ -214,6 +223,8 @@ export const rule: RuleModule<RouteCoverageConfig> = {
       onTick(watermarkMs, ctx) {
         const drafts: CandidateDraft[] = [];
         for (const a of assignments) {
+          // Another hub process has the vehicle: it judges the day, on the fixes it has.
+          if (ctx.handles && !ctx.handles(a.deviceId)) continue;
           if (a.dayKey === null) {
             startDay(a, localDayKey(watermarkMs, ctx.timeZone), ctx.timeZone);
             a.settled = watermarkMs >= a.deadlineMs;

@@ -55,6 +55,15 @@ export class SensorSilentRule implements Rule {
     return [];
   }
 
+  forgetDevice(deviceId: string): void {
+    this.states.delete(deviceId);
+  }
+
+  /** The sensor's last report, if recent enough to matter: an older one has made its silence known already. */
+  historyMs(): number {
+    return this.config.maxSilenceS * 1000;
+  }
+
   onTick(watermarkMs: number, ctx: RuleContext): CandidateDraft[] {
     const drafts: CandidateDraft[] = [];
     const c = this.config;

@@ -2,7 +2,7 @@
 // `on` threshold, held for a minimum duration, with hysteresis (`off` to clear) so a flapping reading raises one
 // candidate per episode, never a burst.
 import { Type, type Static } from '@sinclair/typebox';
-import { attributesMatch, deviceAttributesSchema, draftHead, ruleSchema } from './config-base.js';
+import { attributesMatch, deviceAttributesSchema, draftHead, HISTORY_MARGIN_MS, ruleSchema } from './config-base.js';
 import type { Observation } from '../observation.js';
 import type { CandidateDraft, DeviceInfo, Rule, RuleContext, RuleModule } from './types.js';
 
@@ -119,6 +119,16 @@ export class SensorThresholdRule implements Rule {
     if (state.episode.length >= MAX_SERIES_POINTS) state.episode.splice(1, 1);
     state.episode.push(reading);
     return this.maybeFire(o.deviceId, state, o.timeMs, device, ctx);
+  }
+
+  forgetDevice(deviceId: string): void {
+    this.states.delete(deviceId);
+    this.positions.delete(deviceId);
+  }
+
+  /** An episode lasting the minimum, with the readings before it; an older one has fired already. */
+  historyMs(): number {
+    return this.config.minDurationS * 1000 + HISTORY_MARGIN_MS;
   }
 
   /** Sensors that report on change stay past the threshold between readings: the last reading holds until the next. */

@@ -71,6 +71,12 @@ export const rule: RuleModule<TerminalAlarmConfig> = {
     return {
       id: config.id,
       kind: KIND,
+      forgetDevice(deviceId) {
+        open.delete(deviceId);
+        tracks.forget(deviceId);
+      },
+      // An alarm still set after the hand-over opens again on the history and fires there (dropped): not twice.
+      historyMs: () => minGapMs + MAX_PLACE_AGE_MS,
       onObservation(o, ctx) {
         if (o.type !== 'position') return [];
         const flags = o.attributes.alarms;

@@ -30,6 +30,11 @@ export interface RuleContext {
   locate(lon: number, lat: number): GridPlace | null;
   /** The city's time zone (IANA), for rules written in local hours (permitted hours, shifts). */
   timeZone: string;
+  /**
+   * Whether this process judges the device's absences (a route not driven by its deadline). Several hub processes: the
+   * one the device is connected to, or one elected process for a device connected to none. Absent: always.
+   */
+  handles?(deviceId: string): boolean;
 }
 
 /** GeoJSON geometry as rules use it (WGS-84 lon/lat). */
@@ -108,6 +113,17 @@ export interface Rule {
    * historical times behave like live ones): rules about absence (silence, coverage by a deadline) fire here.
    */
   onTick(watermarkMs: number, ctx: RuleContext): CandidateDraft[];
+  /**
+   * 集群交接 hand-over: the device's messages are now processed by another hub process, which rebuilds its state there;
+   * drop what this instance keeps about it, so it never judges the device on a history that stopped here (a silence,
+   * a shift's coverage). Rules that keep per-device state implement it (registry.test.ts checks every kind).
+   */
+  forgetDevice?(deviceId: string): void;
+  /**
+   * How far back from `atMs` the device's stored history must be fed again (without raising) to rebuild this rule's
+   * state for it after a hand-over, in ms; 0 when the rule keeps nothing about this device.
+   */
+  historyMs?(deviceId: string, atMs: number, ctx: RuleContext): number;
 }
 
 /** A kind of rule: its configuration schema (validated, documented) and its factory. */

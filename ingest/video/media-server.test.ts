@@ -1,14 +1,27 @@
 // 视频接入 the media server against real ffmpeg: a camera pushing with a valid signed key plays back over HTTP-FLV with
-// a viewer token; bad, expired, foreign and disabled-camera keys are refused and logged with path and address; a
-// publish sign is no play token; online/offline reach the sink; snapshots are JPEGs of the live stream.
+// a viewer token; bad, expired, foreign, revoked and disabled-camera keys are refused and logged with path and
+// address; a publish sign is no play token; online/offline reach the sink; snapshots are JPEGs of the live stream.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPublishSign, nmsSign, startMediaServer, type MediaServer, type RejectedStream } from './media-server.js';
+import {
+  checkPublishKey,
+  nmsSign,
+  publishKey,
+  startMediaServer,
+  type MediaServer,
+  type RejectedStream,
+} from './media-server.js';
 import { probeStreams, pushTestPattern } from '../../test/support/rtsp-server.js';
 import { waitFor } from '../../test/support/wait.js';
 
 const SECRET = 'test-secret-0123456789';
-const enabled = new Set(['cam1', 'cam2', 'cam3']);
+/** Enabled cameras → the publish key version each accepts. */
+const enabled = new Map([
+  ['cam1', 0],
+  ['cam2', 0],
+  ['cam3', 0],
+  ['cam4', 0],
+]);
 const events: string[] = [];
 const warnings: RejectedStream[] = [];
 let media: MediaServer;
@@ -20,7 +33,7 @@ beforeAll(async () => {
     secret: SECRET,
     reconnectGraceMs: 300,
     sink: {
-      authorizePublish: (id) => enabled.has(id),
+      publishKeyVersion: (id) => enabled.get(id) ?? null,
       publishStarted: (id) => events.push(`started:${id}`),
       publishEnded: (id) => events.push(`ended:${id}`),
     },
@@ -32,15 +45,30 @@ afterAll(async () => {
 });
 
 describe('signing', () => {
-  it('is node-media-server 4.x’s md5 scheme, checked by path, expiry and secret', () => {
+  it('node-media-server 4.x’s md5 sign (keys from before key versions) counts as key version 0', () => {
     // Computed by hand from the scheme: md5("/live/cam1-2000000000-" + secret).
     const md5 = createHash('md5').update(`/live/cam1-2000000000-${SECRET}`).digest('hex');
     expect(nmsSign('/live/cam1', SECRET, 2_000_000_000)).toBe(`2000000000-${md5}`);
-    expect(checkPublishSign('/live/cam1', `2000000000-${md5}`, SECRET, 1_999_999_999)).toBe('ok');
-    expect(checkPublishSign('/live/cam2', `2000000000-${md5}`, SECRET, 1_999_999_999)).toBe('bad-signature');
-    expect(checkPublishSign('/live/cam1', `2000000000-${md5}`, SECRET, 2_000_000_001)).toBe('expired');
-    expect(checkPublishSign('/live/cam1', undefined, SECRET, 0)).toBe('missing');
-    expect(checkPublishSign('/live/cam1', 'nonsense', SECRET, 0)).toBe('malformed');
+    const check = (path: string, sign: unknown, nowSec: number) => checkPublishKey(path, sign, SECRET, nowSec);
+    expect(check('/live/cam1', `2000000000-${md5}`, 1_999_999_999)).toEqual({ check: 'ok', keyVersion: 0 });
+    expect(check('/live/cam2', `2000000000-${md5}`, 1_999_999_999)).toEqual({
+      check: 'bad-signature',
+      keyVersion: null,
+    });
+    expect(check('/live/cam1', `2000000000-${md5}`, 2_000_000_001)).toEqual({ check: 'expired', keyVersion: null });
+    expect(check('/live/cam1', undefined, 0)).toEqual({ check: 'missing', keyVersion: null });
+    expect(check('/live/cam1', 'nonsense', 0)).toEqual({ check: 'malformed', keyVersion: null });
+  });
+
+  it('a versioned key names its version, which cannot be changed without breaking the signature', () => {
+    const key = publishKey('/live/cam1', SECRET, 2_000_000_000, 3);
+    expect(key).toMatch(/^2000000000-3-[A-Za-z0-9_-]{43}$/);
+    const check = (path: string, sign: string, nowSec = 1_999_999_999) => checkPublishKey(path, sign, SECRET, nowSec);
+    expect(check('/live/cam1', key)).toEqual({ check: 'ok', keyVersion: 3 });
+    expect(check('/live/cam1', key.replace('-3-', '-4-'))).toEqual({ check: 'bad-signature', keyVersion: null });
+    expect(check('/live/cam2', key)).toEqual({ check: 'bad-signature', keyVersion: null });
+    expect(check('/live/cam1', key, 2_000_000_001)).toEqual({ check: 'expired', keyVersion: null });
+    expect(checkPublishKey('/live/cam1', key, 'another-secret-0123456789', 0).check).toBe('bad-signature');
   });
 });
 
@@ -78,12 +106,14 @@ describe('publish and play', () => {
     const expSec = Math.floor(Date.now() / 1000) + 600;
     const attempts = [
       { url: `${base}/cam2?sign=${expSec}-0123456789abcdef0123456789abcdef`, reason: 'bad-signature' },
-      { url: `${base}/cam2?sign=${nmsSign('/live/cam2', SECRET, expSec - 1200)}`, reason: 'expired' },
+      { url: `${base}/cam2?sign=${publishKey('/live/cam2', SECRET, expSec - 1200, 0)}`, reason: 'expired' },
       // cam1's key used for cam2
-      { url: `${base}/cam2?sign=${nmsSign('/live/cam1', SECRET, expSec)}`, reason: 'bad-signature' },
+      { url: `${base}/cam2?sign=${publishKey('/live/cam1', SECRET, expSec, 0)}`, reason: 'bad-signature' },
       { url: `${base}/cam2`, reason: 'missing' },
+      // a key of a version the camera no longer accepts
+      { url: `${base}/cam2?sign=${publishKey('/live/cam2', SECRET, expSec, 1)}`, reason: 'revoked' },
       // a valid sign for a camera that is not registered or enabled
-      { url: `${base}/ghost?sign=${nmsSign('/live/ghost', SECRET, expSec)}`, reason: 'camera-not-publishable' },
+      { url: `${base}/ghost?sign=${publishKey('/live/ghost', SECRET, expSec, 0)}`, reason: 'camera-not-publishable' },
       // a valid sign for a path outside /live
       {
         url: `rtmp://127.0.0.1:${media.rtmpPort}/other/cam2?sign=${nmsSign('/other/cam2', SECRET, expSec)}`,
@@ -111,6 +141,23 @@ describe('publish and play', () => {
     expect(media.rejections().at(-1)).toMatchObject({ cameraId: 'cam3', reason: 'camera-not-publishable' });
   });
 
+  it('keys are signed with the camera’s current version; raising it refuses the older keys, legacy ones too', async () => {
+    const legacy = `rtmp://127.0.0.1:${media.rtmpPort}/live/cam4?sign=${nmsSign('/live/cam4', SECRET, Math.floor(Date.now() / 1000) + 600)}`;
+    const before = media.localPublishUrl('cam4', 600).url;
+    expect(new URL(before).searchParams.get('sign')).toMatch(/^\d+-0-/);
+    enabled.set('cam4', 1);
+    for (const url of [before, legacy]) {
+      const push = pushTestPattern(url, 3);
+      expect(await push.exited).not.toBe(0);
+      expect(media.rejections().at(-1)).toMatchObject({ cameraId: 'cam4', reason: 'revoked' });
+    }
+    const after = media.localPublishUrl('cam4', 600).url;
+    expect(new URL(after).searchParams.get('sign')).toMatch(/^\d+-1-/);
+    const push = pushTestPattern(after, 2);
+    await waitFor('cam4 live with the new key', () => media.isLive('cam4'));
+    expect(await push.exited).toBe(0);
+  });
+
   it('disconnect drops a live publisher (a camera disabled while streaming)', async () => {
     events.length = 0;
     const push = pushTestPattern(media.localPublishUrl('cam2', 600).url, 30);
@@ -134,7 +181,7 @@ describe('lifecycle', () => {
         rtmpPort: 0,
         httpPort: 0,
         secret: SECRET,
-        sink: { authorizePublish: () => true, publishStarted: () => undefined, publishEnded: () => undefined },
+        sink: { publishKeyVersion: () => 0, publishStarted: () => undefined, publishEnded: () => undefined },
       }),
     ).rejects.toMatchObject({ code: 'AlreadyRunning' });
     const { rtmpPort, httpPort } = media;
@@ -143,7 +190,7 @@ describe('lifecycle', () => {
       rtmpPort,
       httpPort,
       secret: SECRET,
-      sink: { authorizePublish: () => true, publishStarted: () => undefined, publishEnded: () => undefined },
+      sink: { publishKeyVersion: () => 0, publishStarted: () => undefined, publishEnded: () => undefined },
     });
     expect([again.rtmpPort, again.httpPort]).toEqual([rtmpPort, httpPort]);
     media = again;

@@ -3,11 +3,12 @@
 // logged-in users). The hub learns when a camera starts and stops publishing through the sink; ingest/ knows no
 // database.
 //
-// Two keys, because node-media-server checks one `sign` (md5 of path, expiry and its secret) for publish AND play: a
-// viewer given that sign could also publish over the camera. So viewers get a `token` (HMAC-SHA256 with a key derived
-// from the same secret); on `prePlay` we turn a valid token into a server-side sign and strip anything else, so
-// node-media-server's own check admits or refuses. On `prePublish` a sign for an unknown or disabled camera is stripped
-// the same way, so every refusal goes down node-media-server's own path (the socket is closed before any media).
+// Our own keys, because node-media-server checks one `sign` (md5 of path, expiry and its secret) for publish AND play:
+// a viewer given that sign could also publish over the camera, and it cannot be revoked for one camera. So cameras get
+// a publish key carrying the camera's key version (HMAC-SHA256; only the current version publishes, so raising it
+// revokes every older key of that camera), and viewers a play `token` (HMAC-SHA256 with another derived key). On
+// `prePublish` and `prePlay` a valid key becomes a server-side sign and anything else is stripped, so every admission
+// and refusal goes down node-media-server's own path (a refused socket is closed before any media).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -31,6 +32,18 @@ export function nmsSign(streamPath: string, secret: string, expiresAtSec: number
 }
 
 const playKey = (secret: string) => createHmac('sha256', secret).update('cityhub play token v1').digest();
+const publishMacKey = (secret: string) => createHmac('sha256', secret).update('cityhub publish key v2').digest();
+
+/**
+ * A camera's publish key: `{expiresAtSec}-{keyVersion}-{base64url HMAC-SHA256}` over the stream path, expiry and the
+ * camera's key version; it publishes only while that version is the camera's current one.
+ */
+export function publishKey(streamPath: string, secret: string, expiresAtSec: number, keyVersion: number): string {
+  const mac = createHmac('sha256', publishMacKey(secret))
+    .update(`${streamPath}\n${expiresAtSec}\n${keyVersion}`)
+    .digest();
+  return `${expiresAtSec}-${keyVersion}-${mac.toString('base64url')}`;
+}
 
 /** A viewer's play token for one camera: `{expiresAtSec}-{base64url HMAC-SHA256}`; it cannot publish. */
 export function playToken(cameraId: string, secret: string, expiresAtSec: number): string {
@@ -53,13 +66,40 @@ function checkSigned(value: unknown, nowSec: number, expected: (expSec: number) 
   return want.length === got.length && timingSafeEqual(want, got) ? 'ok' : 'bad-signature';
 }
 
-export const checkPublishSign = (streamPath: string, sign: unknown, secret: string, nowSec: number): KeyCheck =>
-  checkSigned(sign, nowSec, (exp) => nmsSign(streamPath, secret, exp));
+/**
+ * Checks a publish key and says which key version it was issued under. Keys from before key versions existed (plain
+ * node-media-server signs, `{exp}-{md5}`) count as version 0, so cameras set up then keep working until revoked.
+ */
+export function checkPublishKey(
+  streamPath: string,
+  sign: unknown,
+  secret: string,
+  nowSec: number,
+): { check: KeyCheck; keyVersion: number | null } {
+  if (typeof sign === 'string') {
+    const versioned = /^\d{1,12}-(\d{1,9})-[A-Za-z0-9_-]{43}$/.exec(sign);
+    if (versioned) {
+      const keyVersion = Number(versioned[1]);
+      const check = checkSigned(sign, nowSec, (exp) => publishKey(streamPath, secret, exp, keyVersion));
+      return { check, keyVersion: check === 'ok' ? keyVersion : null };
+    }
+    if (/^\d{1,12}-[0-9a-f]{32}$/.test(sign)) {
+      const check = checkSigned(sign, nowSec, (exp) => nmsSign(streamPath, secret, exp));
+      return { check, keyVersion: check === 'ok' ? 0 : null };
+    }
+  }
+  return { check: typeof sign === 'string' && sign !== '' ? 'malformed' : 'missing', keyVersion: null };
+}
 
 export const checkPlayToken = (cameraId: string, token: unknown, secret: string, nowSec: number): KeyCheck =>
   checkSigned(token, nowSec, (exp) => playToken(cameraId, secret, exp));
 
-export type PublishRejection = 'unknown-stream-path' | 'camera-not-publishable' | Exclude<KeyCheck, 'ok'>;
+export type PublishRejection =
+  | 'unknown-stream-path'
+  | 'camera-not-publishable'
+  /** A key of an older key version of the camera: revoked. */
+  | 'revoked'
+  | Exclude<KeyCheck, 'ok'>;
 
 export interface RejectedStream {
   action: 'publish' | 'play';
@@ -73,8 +113,12 @@ export interface RejectedStream {
 
 /** What the media server needs from the hub (camera registry) and tells it. */
 export interface MediaServerSink {
-  /** A registered, enabled camera that may publish now. Synchronous: node-media-server cannot wait (keep a cache). */
-  authorizePublish(cameraId: string): boolean;
+  /**
+   * The publish key version a camera accepts now — keys of other versions are revoked — or null when it may not
+   * publish (unknown or disabled). New keys are signed with it. Synchronous: node-media-server cannot wait (keep a
+   * cache).
+   */
+  publishKeyVersion(cameraId: string): number | null;
   /** The camera went live (also called again when the same publisher resumes within the grace window). */
   publishStarted(cameraId: string): void;
   /** The camera's stream ended (after the reconnect grace, or when the server closes). */
@@ -132,7 +176,10 @@ export class MediaServerError extends Error {
 export interface MediaServer {
   readonly rtmpPort: number;
   readonly httpPort: number;
-  /** The URL a camera publishes to: rtmp://{publicHost}:{port}/live/{id}?sign=… valid for `ttlS` seconds. */
+  /**
+   * The URL a camera publishes to: rtmp://{publicHost}:{port}/live/{id}?sign=… valid for `ttlS` seconds, signed with
+   * the camera's current key version (the sink's `publishKeyVersion`).
+   */
   publishUrl(cameraId: string, ttlS: number): SignedUrl;
   /** The same on 127.0.0.1, for the RTSP puller's ffmpeg. */
   localPublishUrl(cameraId: string, ttlS: number): SignedUrl;
@@ -251,15 +298,18 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Med
           clientAddress: session.ip,
         };
         if (!cameraId) return reject({ ...base, reason: 'unknown-stream-path' }, session);
-        const check = checkPublishSign(session.streamPath, session.streamQuery?.sign, secret, nowSec());
-        if (check !== 'ok') return reject({ ...base, reason: check }, session);
-        let allowed = false;
+        const key = checkPublishKey(session.streamPath, session.streamQuery?.sign, secret, nowSec());
+        if (key.check !== 'ok') return reject({ ...base, reason: key.check }, session);
+        let current: number | null = null;
         try {
-          allowed = sink.authorizePublish(cameraId);
+          current = sink.publishKeyVersion(cameraId);
         } catch (err) {
-          log.warn({ err, cameraId }, 'authorizePublish failed; refusing');
+          log.warn({ err, cameraId }, 'publishKeyVersion failed; refusing');
         }
-        if (!allowed) return reject({ ...base, reason: 'camera-not-publishable' }, session);
+        if (current === null) return reject({ ...base, reason: 'camera-not-publishable' }, session);
+        if (key.keyVersion !== current) return reject({ ...base, reason: 'revoked' }, session);
+        // Admit through node-media-server's own check with a sign that never leaves the server.
+        session.streamQuery = { sign: nmsSign(session.streamPath, secret, nowSec() + 60) };
         if (session.broadcast) session.broadcast.publishGraceMs = graceMs;
       },
     ],
@@ -343,11 +393,14 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Med
     const expSec = nowSec() + Math.max(1, Math.floor(ttlS));
     return { url: make(expSec), expiresAt: new Date(expSec * 1000) };
   };
-  const publishUrlOn = (h: string) => (cameraId: string, ttlS: number) =>
-    signed(
+  const publishUrlOn = (h: string) => (cameraId: string, ttlS: number) => {
+    const version = sink.publishKeyVersion(cameraId) ?? 0;
+    return signed(
       ttlS,
-      (exp) => `rtmp://${h}:${rtmpPort}${streamPathOf(cameraId)}?sign=${nmsSign(streamPathOf(cameraId), secret, exp)}`,
+      (exp) =>
+        `rtmp://${h}:${rtmpPort}${streamPathOf(cameraId)}?sign=${publishKey(streamPathOf(cameraId), secret, exp, version)}`,
     );
+  };
   const playUrlOn = (h: string) => (cameraId: string, ttlS: number) =>
     signed(
       ttlS,

@@ -42,7 +42,7 @@ describe('pulling an RTSP camera', () => {
       secret: 'pull-test-secret-0123',
       reconnectGraceMs: 200,
       sink: {
-        authorizePublish: (id) => id === 'gate3',
+        publishKeyVersion: (id) => (id === 'gate3' ? 0 : null),
         publishStarted: (id) => sinkEvents.push(`started:${id}`),
         publishEnded: (id) => sinkEvents.push(`ended:${id}`),
       },

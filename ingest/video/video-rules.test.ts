@@ -210,6 +210,59 @@ describe('restricted', () => {
   });
 });
 
+describe('reconfigure (zones changed on a running camera)', () => {
+  const crowdZone: VideoZone = {
+    id: 'plaza',
+    name: 'plaza',
+    kind: 'crowd',
+    polygon: lowerHalf,
+    classRef: 'event:0501',
+    maxPersons: 0,
+    minDurationS: 30,
+  };
+  const walker = track('p1', 'person', { x: 400, y: 300, width: 40, height: 100 }, 0);
+
+  it('a zone keeping its id and kind keeps its episodes; a lower threshold fires from the original start', () => {
+    const rules = new VideoRules(camera([{ ...noParking, maxStationaryS: 600 }, crowdZone]), { timeZone: 'UTC' });
+    const car = track('c', 'car', carBox, 0);
+    rules.evaluate(frameAt(0), [car, walker]);
+    expect(rules.evaluate(frameAt(100_000), [seen(car, 100_000), seen(walker, 100_000)])).toHaveLength(1); // crowd
+    // 100 s standing < 600 s. The admin lowers the limit to 60 s and widens the polygon to the whole picture.
+    const whole: VideoZone['polygon'] = [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ];
+    rules.reconfigure(camera([{ ...noParking, maxStationaryS: 60, polygon: whole }, crowdZone]));
+    const out = rules.evaluate(frameAt(102_000), [seen(car, 102_000), seen(walker, 102_000)]);
+    // The stay started at 0, not at the change; the crowd episode already reported is not reported again.
+    expect(out.map((d) => [d.draft.ruleId, d.draft.startMs, d.draft.evidence.measured!.stationaryS])).toEqual([
+      ['video:cam1:z1', 0, 102],
+    ]);
+    expect(out[0]!.draft.description).toContain('(allowed 60 s)');
+  });
+
+  it('a removed zone, or one that changed kind, starts afresh; bad zones throw and change nothing', () => {
+    const rules = new VideoRules(camera([noParking]), { timeZone: 'UTC' });
+    const car = track('c', 'car', carBox, 0);
+    rules.evaluate(frameAt(0), [car]);
+    expect(() => rules.reconfigure(camera([{ ...noParking, maxStationaryS: undefined }]))).toThrow(RangeError);
+    // Still the old zone: the car standing since 0 fires after 60 s.
+    expect(rules.evaluate(frameAt(61_000), [seen(car, 61_000)])).toHaveLength(1);
+
+    rules.reconfigure(camera([{ ...noParking, kind: 'restricted', hours: [{ from: '00:00', to: '23:59' }] }]));
+    expect(rules.evaluate(frameAt(62_000), [seen(car, 62_000)]).map((d) => d.draft.ruleKind)).toEqual([
+      'video-restricted',
+    ]);
+    rules.reconfigure(camera([]));
+    rules.reconfigure(camera([noParking]));
+    // The stay is measured again from the first frame after the zone came back (the track stands since 0 though:
+    // the tracker's first sighting counts for a vehicle that has not moved).
+    expect(rules.evaluate(frameAt(63_000), [seen(car, 63_000)]).map((d) => d.draft.startMs)).toEqual([0]);
+  });
+});
+
 describe('checkVideoZone', () => {
   it('names the missing thresholds and bad hours', () => {
     expect(checkVideoZone(noParking)).toEqual([]);

@@ -58,6 +58,11 @@ export function checkVideoZone(zone: VideoZone): string[] {
   return problems;
 }
 
+function checkZones(camera: CameraSpec): void {
+  const problems = camera.zones.flatMap(checkVideoZone);
+  if (problems.length > 0) throw new RangeError(`camera ${camera.id}: ${problems.join('; ')}`);
+}
+
 function zoneClasses(zone: VideoZone): string[] {
   if (zone.classes && zone.classes.length > 0) return zone.classes;
   return zone.kind === 'crowd' ? ['person'] : VEHICLES;
@@ -88,6 +93,7 @@ interface CrowdEpisode {
 /** The rules of one camera: fed the tracker's live tracks for each frame the detector saw, in time order. */
 export class VideoRules {
   private readonly tolerance: number;
+  private camera: CameraSpec;
   private readonly standing = new Map<string, Standing>();
   private readonly crowds = new Map<string, CrowdEpisode>();
   private readonly restrictedFired = new Set<string>();
@@ -97,12 +103,30 @@ export class VideoRules {
   };
 
   constructor(
-    private readonly camera: CameraSpec,
+    camera: CameraSpec,
     private readonly options: VideoRulesOptions,
   ) {
-    const problems = camera.zones.flatMap(checkVideoZone);
-    if (problems.length > 0) throw new RangeError(`camera ${camera.id}: ${problems.join('; ')}`);
+    checkZones(camera);
+    this.camera = camera;
     this.tolerance = options.stationaryTolerance ?? 0.15;
+  }
+
+  /**
+   * The camera's zones, thresholds or place changed while it runs. A zone that keeps its id and kind keeps its
+   * episodes (a car standing since 10:02 still stands since 10:02, and one already reported is not reported again),
+   * judged by the new polygon and thresholds from the next frame on; the state of removed zones, and of zones that
+   * changed kind, is dropped. Bad zones throw a RangeError and change nothing.
+   */
+  reconfigure(camera: CameraSpec): void {
+    checkZones(camera);
+    const kept = new Set(
+      camera.zones.filter((z) => this.camera.zones.some((o) => o.id === z.id && o.kind === z.kind)).map((z) => z.id),
+    );
+    const zoneOfKey = (key: string) => key.slice(0, key.indexOf('|'));
+    for (const key of this.standing.keys()) if (!kept.has(zoneOfKey(key))) this.standing.delete(key);
+    for (const key of this.restrictedFired) if (!kept.has(zoneOfKey(key))) this.restrictedFired.delete(key);
+    for (const zoneId of this.crowds.keys()) if (!kept.has(zoneId)) this.crowds.delete(zoneId);
+    this.camera = camera;
   }
 
   /** Judges the frame's live tracks (the tracker's `live` after updating with this frame's detections). */

@@ -1,46 +1,28 @@
 // Browser end to end for 视频点播 (issue 7): the built hub with video on, a camera pushing an H.264 test pattern over
 // RTMP; headless Chromium logs in, sees the camera online on the map, clicks it and the HTTP-FLV stream plays in a
-// <video> through mpegts.js; the snapshot button shows a JPEG; a revoked token brings the login form back.
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+// <video> through mpegts.js; the snapshot button shows a JPEG; a revoked token brings the login form back; the marker
+// turns offline and online again as the camera stops and resumes, pushed over socket.io (no reload, no polling).
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { spawnHub, waitHealthy, type HubProcess } from '../support/hub-process.js';
+import { launchBrowser, openPage, screenshot, submitLogin } from '../support/browser.js';
+import { renderedFeatures, waitRendered, type RenderedFeature } from '../support/map-page.js';
+import { startTestHub, type ApiCall, type TestHub } from '../support/test-hub.js';
 import { pushTestPattern, type Push } from '../support/rtsp-server.js';
-import { freePort, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const ADMIN_TOKEN = 'e2e-cameras-admin-token-0123456789';
 const USERNAME = 'viewer';
 const PASSWORD = 'viewer password 1';
 const CAMERA = { id: 'cam-e2e', name: '泉城路口', lon: 117.0213, lat: 36.6628 };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-
-let db: TestDatabase;
-let hub: HubProcess;
+let hub: TestHub;
 let browser: Browser;
 let page: Page;
 let push: Push | undefined;
 let base: string;
 const pageErrors: string[] = [];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of several shapes, checked by the assertions
-async function call(method: string, route: string, body?: unknown, token = ADMIN_TOKEN): Promise<any> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const call: ApiCall = (...args) => hub.call(...args);
 
 interface RenderedCamera {
   id: string;
@@ -50,51 +32,28 @@ interface RenderedCamera {
   y: number;
 }
 
-/** The cameras MapLibre has drawn, with their on-screen position (read from the page's map instance). */
-function renderedCameras(p: Page): Promise<RenderedCamera[]> {
-  // Runs in the page; typed by the little of MapLibre's API it uses (the test has no DOM types).
-  interface PageMap {
-    queryRenderedFeatures(options: { layers: string[] }): {
-      properties: Record<string, unknown> | null;
-      geometry: { coordinates: [number, number] };
-    }[];
-    project(lngLat: [number, number]): { x: number; y: number };
-    getCanvas(): { getBoundingClientRect(): { left: number; top: number } };
-    getLayer(id: string): unknown;
-  }
-  return p.evaluate(() => {
-    const map = (globalThis as { __cityhubMap?: PageMap }).__cityhubMap;
-    if (!map?.getLayer('cameras')) return [];
-    const origin = map.getCanvas().getBoundingClientRect();
-    return map.queryRenderedFeatures({ layers: ['cameras'] }).map((f) => {
-      const at = map.project(f.geometry.coordinates);
-      return {
-        id: String(f.properties?.id),
-        status: String(f.properties?.status),
-        x: origin.left + at.x,
-        y: origin.top + at.y,
-      };
-    });
-  });
-}
+const camera = (f: RenderedFeature): RenderedCamera => ({
+  id: String(f.properties.id),
+  status: String(f.properties.status),
+  x: f.x,
+  y: f.y,
+});
 
-async function waitForCamera(id: string, status: string): Promise<RenderedCamera> {
-  const deadline = Date.now() + 20_000;
-  let seen: RenderedCamera[] = [];
-  while (Date.now() < deadline) {
-    seen = await renderedCameras(page);
-    const hit = seen.find((c) => c.id === id && c.status === status);
-    if (hit) return hit;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`${id} not rendered as ${status}; rendered: ${JSON.stringify(seen)}`);
-}
+/** The cameras MapLibre has drawn, with their on-screen position. */
+const renderedCameras = async (p: Page): Promise<RenderedCamera[]> =>
+  (await renderedFeatures(p, ['cameras'])).map(camera);
 
-async function logIn(password: string): Promise<void> {
-  await page.fill('form[aria-label="登录"] input[name="username"]', USERNAME);
-  await page.fill('form[aria-label="登录"] input[name="password"]', password);
-  await page.click('form[aria-label="登录"] button[type="submit"]');
-}
+const waitForCamera = async (id: string, status: string): Promise<RenderedCamera> =>
+  camera(
+    await waitRendered(
+      page,
+      `${id} rendered as ${status}`,
+      ['cameras'],
+      (f) => f.properties.id === id && f.properties.status === status,
+    ),
+  );
+
+const logIn = (password: string) => submitLogin(page, USERNAME, password);
 
 interface VideoState {
   currentTime: number;
@@ -130,25 +89,8 @@ function videoState(p: Page): Promise<VideoState | null> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const httpPort = await freePort();
-  base = `http://127.0.0.1:${httpPort}`;
-  hub = spawnHub({
-    DATABASE_URL: db.url,
-    HTTP_PORT: String(httpPort),
-    HTTP_HOST: '127.0.0.1',
-    MQTT_PORT: String(await freePort()),
-    MQTT_HOST: '127.0.0.1',
-    ADMIN_TOKEN,
-    DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cityhub-e2e-cameras-')),
-    VIDEO_ENABLED: 'true',
-    VIDEO_HOST: '127.0.0.1',
-    RTMP_PORT: String(await freePort()),
-    HTTP_FLV_PORT: String(await freePort()),
-    VIDEO_SECRET: 'e2e-cameras-video-secret-0123456789',
-    VIDEO_DETECTOR_WORKERS: '1',
-  });
-  await waitHealthy(httpPort, hub, 120_000);
+  hub = await startTestHub({ name: 'cameras', adminToken: ADMIN_TOKEN, video: true });
+  base = hub.base;
 
   await call('POST', '/api/users', { username: USERNAME, name: '值班长', roles: ['shiftLeader'], password: PASSWORD });
   await call('POST', '/api/cameras', { ...CAMERA, source: 'rtmp', sampleIntervalMs: 1000, zones: [] });
@@ -161,29 +103,14 @@ beforeAll(async () => {
     20_000,
   );
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--use-gl=angle',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--disable-background-networking',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (err) => {
-    pageErrors.push(err.message);
-    console.error('page error:', err.message);
-  });
+  browser = await launchBrowser();
+  page = await openPage(browser, { width: 1280, height: 800 }, pageErrors);
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await push?.stop();
   await hub?.stop();
-  await db?.drop();
 });
 
 describe('cameras on the supervision map', () => {
@@ -251,8 +178,7 @@ describe('cameras on the supervision map', () => {
     });
     expect(image).toEqual({ naturalWidth: 320, blob: true, complete: true });
 
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('map-camera-player.png', ARTIFACTS).pathname });
+    await screenshot(page, 'map-camera-player.png');
 
     // Closing destroys the player, which aborts the endless HTTP-FLV request (the media server's viewer goes away).
     const streamEnded = page.waitForEvent('requestfailed', {
@@ -289,5 +215,29 @@ describe('cameras on the supervision map', () => {
     });
     await page.click('section.player button.close');
     await page.waitForSelector('section.player', { state: 'detached' });
+  }, 60_000);
+
+  it('the marker follows the camera going offline and online again, pushed live: no reload, no list polling', async () => {
+    await waitForCamera(CAMERA.id, 'online');
+    const listRequests: string[] = [];
+    const onRequest = (request: Request) => {
+      if (new URL(request.url()).pathname === '/api/cameras') listRequests.push(request.url());
+    };
+    page.on('request', onRequest);
+    // A mark on this document: a reload would lose it.
+    await page.evaluate(() => ((globalThis as { __sameDocument?: boolean }).__sameDocument = true));
+    try {
+      await push!.stop();
+      // Offline once the media server's reconnect grace (5 s) is over; the status reaches the page by itself.
+      await waitForCamera(CAMERA.id, 'offline');
+      const key = await call('POST', `/api/cameras/${CAMERA.id}/publish-key`, { ttlS: 3600 });
+      push = pushTestPattern(key.url, 120);
+      await waitForCamera(CAMERA.id, 'online');
+      expect(listRequests).toEqual([]);
+      expect(await page.evaluate(() => (globalThis as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      page.off('request', onRequest);
+    }
   }, 60_000);
 });

@@ -1,27 +1,19 @@
 // Browser end to end: the built hub serves the web app to headless Chromium; a position published over MQTT appears
 // on the MapLibre map as a rendered feature (snapshot), and then moves (live socket.io delta).
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { spawnHub, waitHealthy, type HubProcess } from '../support/hub-process.js';
+import { launchBrowser, openPage, screenshot } from '../support/browser.js';
 import { connectDevice, provisionDevice } from '../support/devices.js';
-import { freePort } from '../support/wait.js';
+import { renderedFeatures } from '../support/map-page.js';
+import { startTestHub, type TestHub } from '../support/test-hub.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-
-let db: TestDatabase;
-let hub: HubProcess;
+let hub: TestHub;
 let browser: Browser;
 let page: Page;
 let device: mqtt.MqttClient;
-let httpPort: number;
 
 interface Rendered {
   deviceId: string;
@@ -29,25 +21,13 @@ interface Rendered {
   offline: boolean;
 }
 
-/** The vehicles MapLibre has actually drawn, read from the page's map instance. */
-function renderedVehicles(p: Page): Promise<Rendered[]> {
-  // Runs in the page; typed here by the little of MapLibre's API it uses (the test has no DOM types).
-  interface PageMap {
-    queryRenderedFeatures(options: { layers: string[] }): {
-      properties: Record<string, unknown> | null;
-      geometry: { coordinates: [number, number] };
-    }[];
-  }
-  return p.evaluate(() => {
-    const map = (globalThis as { __cityhubMap?: PageMap }).__cityhubMap;
-    if (!map) return [];
-    return map.queryRenderedFeatures({ layers: ['vehicles'] }).map((f) => ({
-      deviceId: String(f.properties?.deviceId),
-      coordinates: f.geometry.coordinates,
-      offline: f.properties?.offline === true,
-    }));
-  });
-}
+/** The vehicles MapLibre has actually drawn. */
+const renderedVehicles = async (p: Page): Promise<Rendered[]> =>
+  (await renderedFeatures(p, ['vehicles'])).map((f) => ({
+    deviceId: String(f.properties.deviceId),
+    coordinates: f.coordinates,
+    offline: f.properties.offline === true,
+  }));
 
 async function waitForVehicle(deviceId: string, lon: number, lat: number): Promise<Rendered> {
   const deadline = Date.now() + 20_000;
@@ -72,44 +52,17 @@ const publish = (deviceId: string, lon: number, lat: number, time: Date) =>
   );
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  httpPort = await freePort();
-  const mqttPort = await freePort();
-  hub = spawnHub({
-    DATABASE_URL: db.url,
-    HTTP_PORT: String(httpPort),
-    HTTP_HOST: '127.0.0.1',
-    MQTT_PORT: String(mqttPort),
-    MQTT_HOST: '127.0.0.1',
-    ADMIN_TOKEN,
-    DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'cityhub-e2e-')),
-  });
-  await waitHealthy(httpPort, hub);
-  const provisioned = await provisionDevice(`http://127.0.0.1:${httpPort}`, ADMIN_TOKEN, {
-    id: 'veh-e2e',
-    kind: 'vehicle',
-  });
-  device = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, provisioned);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--use-gl=angle',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--disable-background-networking',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (err) => console.error('page error:', err.message));
+  hub = await startTestHub({ name: 'map', adminToken: ADMIN_TOKEN });
+  const provisioned = await provisionDevice(hub.base, ADMIN_TOKEN, { id: 'veh-e2e', kind: 'vehicle' });
+  device = await connectDevice(hub.mqttUrl, provisioned);
+  browser = await launchBrowser();
+  page = await openPage(browser, { width: 1280, height: 800 }, []);
 });
 
 afterAll(async () => {
   await browser?.close();
   await device?.endAsync(true);
   await hub?.stop();
-  await db?.drop();
 });
 
 describe('the supervision map', () => {
@@ -117,7 +70,7 @@ describe('the supervision map', () => {
     const start = new Date(Date.now() - 10_000);
     await publish('veh-e2e', 117.02, 36.665, start);
 
-    await page.goto(`http://127.0.0.1:${httpPort}/`);
+    await page.goto(`${hub.base}/`);
     await page.waitForSelector('body[data-map-ready="true"]', { timeout: 30_000 });
     await waitForVehicle('veh-e2e', 117.02, 36.665);
 
@@ -133,8 +86,7 @@ describe('the supervision map', () => {
 
     expect((await waitForVehicle('veh-e2e', 117.023, 36.665)).offline).toBe(false);
 
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: new URL('map.png', ARTIFACTS).pathname });
+    await screenshot(page, 'map.png');
   });
 
   it('marks a device that dropped off as offline, where it was last seen', async () => {
@@ -150,7 +102,7 @@ describe('the supervision map', () => {
     const vehicle = seen.find((v) => v.deviceId === 'veh-e2e');
     expect(vehicle?.offline).toBe(true);
     expect(vehicle?.coordinates[0]).toBeCloseTo(117.023, 4);
-    await page.screenshot({ path: new URL('map-offline.png', ARTIFACTS).pathname });
+    await screenshot(page, 'map-offline.png');
 
     // A fresh page learns the state from the snapshot, not only from live deltas.
     await page.reload();

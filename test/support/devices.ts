@@ -40,3 +40,30 @@ export const adminHeaders = (token: string) => ({
   authorization: `Bearer ${token}`,
   'content-type': 'application/json',
 });
+
+/** A connected device that records what the hub tells it: messages on its errors topic, and its commands. */
+export interface ListeningDevice {
+  client: mqtt.MqttClient;
+  provisioned: Provisioned;
+  errors: { topic: string; reason: string; message: string }[];
+  commands: { topic: string; body: Record<string, unknown> }[];
+}
+
+/** Provisions a device of `kind`, connects it and subscribes it to its errors topic (its commands come unasked). */
+export async function listeningDevice(
+  hub: { httpUrl: string; mqttUrl: string; adminToken: string },
+  id: string,
+  kind = 'vehicle',
+  options: mqtt.IClientOptions = {},
+): Promise<ListeningDevice> {
+  const provisioned = await provisionDevice(hub.httpUrl, hub.adminToken, { id, kind });
+  const client = await connectDevice(hub.mqttUrl, provisioned, options);
+  const errors: ListeningDevice['errors'] = [];
+  const commands: ListeningDevice['commands'] = [];
+  client.on('message', (topic, payload) => {
+    if (topic.endsWith('/errors')) errors.push(JSON.parse(payload.toString()));
+    else commands.push({ topic, body: JSON.parse(payload.toString()) });
+  });
+  await client.subscribeAsync(`devices/${id}/errors`);
+  return { client, provisioned, errors, commands };
+}

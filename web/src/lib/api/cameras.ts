@@ -1,5 +1,6 @@
 // 视频监控点 camera API client: the camera list (with online/offline status), a play URL for the HTTP-FLV player and a
-// JPEG snapshot; every call needs the session's bearer token.
+// JPEG snapshot, every call with the session's bearer token; and the cameras' live states as the hub's socket.io
+// `cameras` events carry them.
 
 export type CameraStatus = 'online' | 'offline';
 
@@ -10,7 +11,24 @@ export interface CameraSummary {
   lon: number;
   lat: number;
   status: CameraStatus;
+  /** ISO 8601 UTC of the last status change, as the hub sent it; null when it never changed. */
+  statusChangedAt: string | null;
+  /** ISO 8601 UTC of the newest frame the hub received; null before the first. */
+  lastFrameAt: string | null;
   enabled: boolean;
+  /** ISO 8601 UTC of the last change of the camera's registry entry (name, place, zones…). */
+  updatedAt: string | null;
+}
+
+/** One camera of the live feed (socket.io `cameras` event, and `snapshot.cameras`): no name, no place. */
+export interface CameraLiveState {
+  id: string;
+  status: CameraStatus;
+  statusChangedAt: string | null;
+  lastFrameAt: string | null;
+  enabled: boolean;
+  /** When the registry entry last changed: newer than the list's copy means the list is out of date. */
+  updatedAt: string | null;
 }
 
 /** An HTTP failure; `status` 401 means the token is no longer valid and the user must log in again. */
@@ -32,6 +50,11 @@ async function failure(response: Response, what: string): Promise<ApiError> {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** An ISO time the browser can parse, or null (absent, null or garbage: unknown). */
+function isoOrNull(value: unknown): string | null {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null;
+}
+
 function parseCamera(value: unknown): CameraSummary | null {
   if (typeof value !== 'object' || value === null) return null;
   const c = value as Record<string, unknown>;
@@ -43,8 +66,34 @@ function parseCamera(value: unknown): CameraSummary | null {
     lon: c.lon,
     lat: c.lat,
     status: c.status === 'online' ? 'online' : 'offline',
+    statusChangedAt: isoOrNull(c.statusChangedAt),
+    lastFrameAt: isoOrNull(c.lastFrameAt),
     enabled: c.enabled !== false,
+    updatedAt: isoOrNull(c.updatedAt),
   };
+}
+
+/** Validates a socket.io `cameras` payload (`{ cameras: [...] }`, also the snapshot's), dropping malformed entries. */
+export function parseCameraStates(payload: unknown): CameraLiveState[] {
+  if (typeof payload !== 'object' || payload === null) return [];
+  const list = (payload as { cameras?: unknown }).cameras;
+  if (!Array.isArray(list)) return [];
+  const entries: unknown[] = list;
+  const states: CameraLiveState[] = [];
+  for (const entry of entries) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const c = entry as Record<string, unknown>;
+    if (typeof c.id !== 'string' || c.id === '' || (c.status !== 'online' && c.status !== 'offline')) continue;
+    states.push({
+      id: c.id,
+      status: c.status,
+      statusChangedAt: isoOrNull(c.statusChangedAt),
+      lastFrameAt: isoOrNull(c.lastFrameAt),
+      enabled: c.enabled !== false,
+      updatedAt: isoOrNull(c.updatedAt),
+    });
+  }
+  return states;
 }
 
 /** GET /api/cameras; malformed entries are dropped rather than failing the whole list. */

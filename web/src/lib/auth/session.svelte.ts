@@ -22,6 +22,19 @@ function readStored(): Stored | null {
   }
 }
 
+/** The last GET /api/auth/me answer of this tab, with the token it was for. */
+const ME_KEY = 'cityhub.me';
+
+function readKnownMe(token: string): Me | null {
+  try {
+    const raw = sessionStorage.getItem(ME_KEY);
+    const value = raw ? (JSON.parse(raw) as { token?: unknown; me?: Me }) : null;
+    return value?.token === token && value.me && Array.isArray(value.me.roles) ? value.me : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Why a login failed, worded for the form. */
 export class LoginError extends Error {
   constructor(
@@ -33,8 +46,23 @@ export class LoginError extends Error {
   }
 }
 
+/** The guideline's roles (角色), as the hub names them (hub/cases/ports.ts ROLES). */
+export type Role =
+  'collector' | 'acceptor' | 'shiftLeader' | 'dispatcher' | 'department' | 'leader' | 'admin' | 'auditor';
+
+/** Who the token belongs to (GET /api/auth/me). */
+export interface Me {
+  id: string;
+  username: string | null;
+  name: string;
+  roles: Role[];
+  departmentId: string | null;
+}
+
 export class Session {
   #stored: Stored | null = $state(readStored());
+  /** Filled by `loadMe` after login or on start with a stored token; null while unknown. */
+  me: Me | null = $state(null);
 
   /** The bearer token, or null when logged out or expired. */
   get token(): string | null {
@@ -76,15 +104,79 @@ export class Session {
       // Kept in memory only: the session ends with the page.
     }
     this.#stored = stored;
+    await this.loadMe(signal);
+  }
+
+  /**
+   * Asks the hub who we are; a 401 clears the session (expired or revoked token). Offline (the request cannot reach
+   * the hub), the answer this tab last had for the same token stands in, so an app opened offline (the collector's
+   * phone) still knows its user; the hub checks the token again on every call.
+   */
+  async loadMe(signal?: AbortSignal): Promise<Me | null> {
+    const token = this.token;
+    if (!token) return null;
+    let response: Response;
+    try {
+      response = await fetch('/api/auth/me', {
+        signal,
+        cache: 'no-store',
+        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+      });
+    } catch (err) {
+      const known = readKnownMe(token);
+      if (!known || signal?.aborted) throw err;
+      this.me = known;
+      return known;
+    }
+    if (response.status === 401) {
+      this.clear();
+      return null;
+    }
+    if (!response.ok) throw new LoginError(`${response.status} ${response.statusText}`, response.status);
+    const body = (await response.json()) as Me;
+    this.me = {
+      id: body.id,
+      username: body.username,
+      name: body.name,
+      roles: Array.isArray(body.roles) ? body.roles : [],
+      departmentId: body.departmentId ?? null,
+    };
+    try {
+      sessionStorage.setItem(ME_KEY, JSON.stringify({ token, me: this.me }));
+    } catch {
+      // Not kept: an offline reload asks for a login again.
+    }
+    return this.me;
+  }
+
+  /** Whether the logged-in user holds any of these roles (admin holds none implicitly: screens say whom they serve). */
+  hasRole(...roles: Role[]): boolean {
+    return this.me !== null && this.me.roles.some((r) => roles.includes(r));
+  }
+
+  /** Ends the session on the hub too (the token stops working everywhere), then forgets it here. */
+  async logout(): Promise<void> {
+    const token = this.token;
+    if (token) {
+      await fetch('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch(
+        () => undefined,
+      );
+    }
+    this.clear();
   }
 
   /** Forgets the token (after a 401: it expired or was revoked). */
   clear(): void {
     try {
       sessionStorage.removeItem(STORAGE_KEY);
+      sessionStorage.removeItem(ME_KEY);
     } catch {
       // Nothing stored.
     }
     this.#stored = null;
+    this.me = null;
   }
 }
+
+/** The page's one session, shared by every screen. */
+export const session = new Session();

@@ -1,0 +1,91 @@
+// 设备管理 the device registry as the admin screen uses it (hub/http/devices.ts): list with filters and paging,
+// register (the MQTT credential comes back once), enable/disable, rotate the credential, and import a CSV file.
+import { api, type TokenHolder } from '$lib/api/http';
+
+export const DEVICE_KINDS = ['vehicle', 'collector', 'sensor', 'camera'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+export interface Device {
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  plate: string | null;
+  staffId: string | null;
+  department: string | null;
+  gridCodes: string[];
+  attributes: Record<string, unknown>;
+  expectedIntervalS: number | null;
+  enabled: boolean;
+  credentialRotatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastSeenAt: string | null;
+  stale: boolean;
+}
+
+export interface DeviceFilter {
+  kind?: DeviceKind | '';
+  enabled?: boolean | null;
+  stale?: boolean | null;
+  q?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface NewDevice {
+  id: string;
+  kind: DeviceKind;
+  name: string;
+  plate?: string | null;
+  staffId?: string | null;
+  department?: string | null;
+  expectedIntervalS?: number | null;
+}
+
+export interface DeviceImportReport {
+  created: { row: number; id: string; credential: string }[];
+  errors: { row: number; id?: string; field?: string; message: string }[];
+}
+
+const path = (id: string, action = '') => `/api/devices/${encodeURIComponent(id)}${action}`;
+
+export function listDevices(
+  session: TokenHolder,
+  filter: DeviceFilter,
+  page: { limit: number; offset: number },
+  signal?: AbortSignal,
+): Promise<Page<Device>> {
+  return api(session, '/api/devices', {
+    signal,
+    query: {
+      kind: filter.kind,
+      enabled: filter.enabled,
+      stale: filter.stale,
+      q: filter.q?.trim(),
+      limit: page.limit,
+      offset: page.offset,
+    },
+  });
+}
+
+export function createDevice(session: TokenHolder, device: NewDevice): Promise<{ device: Device; credential: string }> {
+  return api(session, '/api/devices', { method: 'POST', body: device });
+}
+
+export function setDeviceEnabled(session: TokenHolder, id: string, enabled: boolean): Promise<Device> {
+  return api(session, path(id, enabled ? '/enable' : '/disable'), { method: 'POST' });
+}
+
+export function rotateCredential(session: TokenHolder, id: string): Promise<{ credential: string }> {
+  return api(session, path(id, '/credential'), { method: 'POST' });
+}
+
+/** The file is sent as it is (the hub reads UTF-8 or GB18030 as Excel writes it). */
+export function importDevices(session: TokenHolder, file: Blob): Promise<DeviceImportReport> {
+  return api(session, '/api/devices/import', { method: 'POST', body: new Blob([file], { type: 'text/csv' }) });
+}
