@@ -1,6 +1,7 @@
 // 视频监控点 camera API client: the camera list (with online/offline status), a play URL for the HTTP-FLV player and a
 // JPEG snapshot, every call with the session's bearer token; and the cameras' live states as the hub's socket.io
 // `cameras` events carry them.
+import { ApiError, failure } from './http';
 
 export type CameraStatus = 'online' | 'offline';
 
@@ -31,22 +32,8 @@ export interface CameraLiveState {
   updatedAt: string | null;
 }
 
-/** An HTTP failure; `status` 401 means the token is no longer valid and the user must log in again. */
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-async function failure(response: Response, what: string): Promise<ApiError> {
-  const body = (await response.json().catch(() => null)) as { detail?: unknown } | null;
-  const detail = typeof body?.detail === 'string' ? body.detail : `${response.status} ${response.statusText}`;
-  return new ApiError(`${what}: ${detail}`, response.status);
-}
+// One error type for every API client: a screen's `instanceof ApiError` must hold whichever client failed.
+export { ApiError };
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -52,7 +52,8 @@ export function withQuery(path: string, query: RequestOptions['query']): string 
   return text ? `${path}?${text}` : path;
 }
 
-async function failure(response: Response, what: string): Promise<ApiError> {
+/** The ApiError of a failed response, worded from its problem document (used by every API client here). */
+export async function failure(response: Response, what: string): Promise<ApiError> {
   const body = (await response.json().catch(() => null)) as {
     detail?: unknown;
     title?: unknown;
