@@ -73,7 +73,8 @@ describe('the leader’s screen', () => {
     await page.locator(`[data-testid="supervised-cases"] [data-case-id="${id}"] [data-testid="supervise"]`).click();
     await expect.poll(() => count('supervised')).toBe('0');
     expect((await city.call('GET', `/api/cases/${id}`)).supervised).toBe(false);
-    expect(await page.locator(`[data-testid="supervised-cases"] [data-case-id="${id}"]`).count()).toBe(0);
+    // The list re-renders after the count cards: wait for it the same way.
+    await expect.poll(() => page.locator(`[data-testid="supervised-cases"] [data-case-id="${id}"]`).count()).toBe(0);
   });
 
   it('speaks English on request', async () => {
