@@ -249,7 +249,7 @@ export async function startCaseLoop(options: CaseLoopOptions): Promise<CaseLoop>
       await http.register(notificationRoutes, { pool, auth });
       await http.register(ruleRoutes, { service: detection, auth });
       await http.register(evaluationRoutes, { service: evaluation, pdf: reportPdf, auth });
-      await http.register(overviewRoutes, { pool, auth, timeZone: service.timeZone });
+      await http.register(overviewRoutes, { auth, evaluation });
       await http.register(publicRoutes, { pool });
 
       await http.register(open311Routes, {

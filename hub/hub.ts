@@ -249,6 +249,16 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
       onShed: (n) => metrics.shed.inc(n),
     });
     const rateLimiter = new DeviceRateLimiter(config.deviceRatePerS, config.deviceRateBurst);
+    // 掉线清扫 several processes: while this one leads, the devices and cameras of a process that died are marked offline.
+    cluster.sweepPresence({
+      pool,
+      record: async (statuses) => {
+        // Devices this process has not met yet: their kind, which the live map files them under, is looked up first.
+        await Promise.all(statuses.map((s) => kinds.ensure(s.deviceId)));
+        await pipeline.accept(statuses, 1);
+      },
+      cameras: videoLoop.cameras,
+    });
     // 集群交接 a device that connected here: claimed, and its detection state rebuilt if it was handled elsewhere; one
     // that connected to another process: forgotten here.
     const ownership = cluster.ownership;
@@ -256,9 +266,9 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
       adopted: (deviceId) => void caseLoop.detection.adoptDevice(deviceId, () => kinds.ensure(deviceId)),
       left: (deviceId) => caseLoop.detection.forgetDevice(deviceId),
     });
-    const arrived = (deviceId: string) =>
+    const arrived = (deviceId: string, atMs?: number) =>
       void ownership
-        ?.arrived(deviceId)
+        ?.arrived(deviceId, atMs)
         .catch((err: unknown) => log.warn({ err, deviceId }, 'device arrival not told to the other hub processes'));
     const accept = (observations: Observation[], qos: 0 | 1 | 2) => {
       countByType(metrics.messagesIn, observations);
@@ -340,6 +350,8 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
       mqttPort = mqtt.port;
       transport = { deliver: (deviceId, message) => mqtt.sendCommand(deviceId, message.commandId, message) };
       cluster.reportServiceClients(() => mqtt.connections().service);
+      // Taken for dead by the others (it stalled, or lost Redis): its devices may have been marked offline meanwhile.
+      cluster.onRejoin(() => log.info({ devices: mqtt.reannounceDevices() }, 'connected devices announced again'));
       brokerListening = mqtt.listening;
       metrics.devicesConnected.reset();
       const connectedGauge = setInterval(() => {

@@ -56,7 +56,8 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
   let video: VideoService | null = null;
   try {
     if (config.videoEnabled) {
-      const sink = cameraMediaSink(cameras, log);
+      // Several processes: which one each camera publishes to is recorded, for when this one dies (hub/cluster/).
+      const sink = cameraMediaSink(cameras, log, options.cluster?.cameraPublishers ?? undefined);
       media = await startMediaServer({
         host: config.videoHost,
         rtmpPort: config.rtmpPort,
@@ -74,6 +75,10 @@ export async function startVideoLoop(options: VideoLoopOptions): Promise<VideoLo
       });
       const server = media;
       closers.push(() => server.close());
+      // Taken for dead by the others (it stalled): its cameras may have been marked offline; those publishing are not.
+      options.cluster?.onRejoin(() => {
+        for (const id of server.liveCameras()) sink.publishStarted(id);
+      });
       pullers = new CameraPullers({
         publishUrl: (id) => server.localPublishUrl(id, 300).url,
         onStatus: (s) => log.info(s, 'rtsp pull'),

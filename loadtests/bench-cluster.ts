@@ -23,7 +23,17 @@ import pg from 'pg';
 import { assertLoopbackUrl, UsageError } from './generator-core.js';
 import { cpuSecondsOfProcessTree, readCpuSeconds, readMachineCpu, busyFraction, readMemory } from './procfs.js';
 import { provisionDevices } from './provision.js';
-import { delay, exited, freePort, repoRoot, stopAllChildren, stopChild, track, waitForHealth } from './processes.js';
+import {
+  delay,
+  exited,
+  freePort,
+  hubNodeOptions,
+  repoRoot,
+  stopAllChildren,
+  stopChild,
+  track,
+  waitForHealth,
+} from './processes.js';
 
 const USAGE = `Usage: node --import tsx loadtests/bench-cluster.ts --database-url <url> [options]
 
@@ -153,7 +163,7 @@ async function startHub(entry: string, index: number, env: Record<string, string
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `cityhub-bench-cluster-${index}-`));
   const child = track(
-    spawn(process.execPath, [entry], {
+    spawn(process.execPath, [...hubNodeOptions(), entry], {
       env: {
         PATH: process.env.PATH ?? '',
         HUB_ID: `bench-${index}`,

@@ -8,6 +8,9 @@
 //   npm run build:server
 //   node --import tsx loadtests/bench-evaluation.ts --database-url "$(bash scripts/test-db.sh start)" [--cases 1000000]
 //       [--month 2026-10] [--runs 5] [--keep]
+//   node --import tsx loadtests/bench-evaluation.ts --database-url … --reuse bench_eval_1a2b3c4d [--month 2026-10]
+//       measures again on a database an earlier run kept (--keep), without generating: the slow set-up can run
+//       while the machine is busy, the timing when it is quiet.
 //
 // The database URL names a server (a TimescaleDB for real numbers) where the bench may create and drop a database.
 import type { ChildProcess } from 'node:child_process';
@@ -23,13 +26,14 @@ const { values } = parseArgs({
     month: { type: 'string' },
     runs: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help || !values['database-url']) {
   console.log(
     'Usage: node --import tsx loadtests/bench-evaluation.ts --database-url postgres://…@127.0.0.1:…/db ' +
-      '[--cases 1000000] [--month YYYY-MM (default: last month)] [--runs 5] [--keep]',
+      '[--cases 1000000] [--month YYYY-MM (default: last month)] [--runs 5] [--keep] [--reuse <kept database>]',
   );
   process.exit(values.help ? 0 : 2);
 }
@@ -55,7 +59,11 @@ if (!/^[0-9]{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error('--month must loo
 const say = (s: string) => console.log(s);
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
-const dbName = `bench_eval_${randomBytes(4).toString('hex')}`;
+const reuse = values.reuse;
+if (reuse !== undefined && !/^bench_eval_[0-9a-f]{8}$/.test(reuse)) {
+  throw new Error('--reuse takes the name of a database an earlier run kept, e.g. bench_eval_1a2b3c4d');
+}
+const dbName = reuse ?? `bench_eval_${randomBytes(4).toString('hex')}`;
 const dbUrl = new URL(serverUrl);
 dbUrl.pathname = `/${dbName}`;
 
@@ -314,35 +322,39 @@ async function generate(db: pg.Client): Promise<void> {
 async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl.toString(), application_name: 'bench-evaluation' });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  say(`[db] scratch database ${dbName}; month ${month}; ${cases.toLocaleString('en')} cases`);
-  let hub = await startHub();
+  if (reuse === undefined) await admin.query(`CREATE DATABASE ${dbName}`);
+  say(`[db] ${reuse ? 'kept' : 'scratch'} database ${dbName}; month ${month}`);
+  let hub = reuse ? null : await startHub();
   const db = new pg.Client({ connectionString: dbUrl.toString(), application_name: 'bench-evaluation' });
   await db.connect();
   try {
-    const grid = await fetch(`${hub.url}/api/geo/demo-grid`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    if (!grid.ok) throw new Error(`demo grid: ${grid.status} ${await grid.text()}`);
-    await stopChild(hub.child);
-
     let t0 = performance.now();
-    await generate(db);
-    // Statistics for the planner, as autovacuum would gather them on a live database after such growth.
-    await db.query('ANALYZE');
+    if (hub) {
+      const grid = await fetch(`${hub.url}/api/geo/demo-grid`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      if (!grid.ok) throw new Error(`demo grid: ${grid.status} ${await grid.text()}`);
+      await stopChild(hub.child);
+      t0 = performance.now();
+      await generate(db);
+      // Statistics for the planner, as autovacuum would gather them on a live database after such growth.
+      await db.query('ANALYZE');
+    }
     const { rows: sizes } = await db.query(
       `SELECT (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM case_events) AS events,
               (SELECT count(*) FROM evaluation_stale_cases) AS stale`,
     );
     say(
-      `[generate] ${Number(sizes[0].cases).toLocaleString('en')} cases, ${Number(sizes[0].events).toLocaleString('en')} ` +
-        `audit events in ${secs(performance.now() - t0)} (SQL, generate_series)`,
+      `[${reuse ? 'kept' : 'generate'}] ${Number(sizes[0].cases).toLocaleString('en')} cases, ` +
+        `${Number(sizes[0].events).toLocaleString('en')} audit events` +
+        (reuse ? '' : ` in ${secs(performance.now() - t0)} (SQL, generate_series)`),
     );
 
     // The hub derives the facts at start (its evaluation scheduler) and computes the daily aggregates.
     t0 = performance.now();
-    hub = await startHub();
+    const running = await startHub();
+    hub = running;
     let derivedAt = 0;
     for (;;) {
       const { rows } = await db.query(
@@ -373,7 +385,7 @@ async function main(): Promise<void> {
       const times: number[] = [];
       let bytes = 0;
       for (let i = 0; i < runs; i++) {
-        const r = await get(`${hub.url}${url}`, what);
+        const r = await get(`${running.url}${url}`, what);
         times.push(r.ms);
         bytes = r.bytes;
       }
@@ -397,9 +409,9 @@ async function main(): Promise<void> {
         `${report < 2000 ? 'met' : 'NOT met'}`,
     );
   } finally {
-    await stopChild(hub.child).catch(() => undefined);
+    if (hub) await stopChild(hub.child).catch(() => undefined);
     await db.end().catch(() => undefined);
-    if (values.keep) say(`[db] kept ${dbUrl.toString()}`);
+    if (values.keep || reuse) say(`[db] kept ${dbUrl.toString()} (measure again: --reuse ${dbName})`);
     else await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }

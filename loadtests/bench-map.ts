@@ -6,8 +6,10 @@
 //   node --import tsx loadtests/bench-map.ts --help
 //
 // Talks MQTT (loadtests/mqtt-generator.ts, a child process), HTTP and socket.io through the browser like any client;
-// reads the page's own counters (web/src/lib/live/stats.ts, on with `?stats`). Never imports hub or web code. All
-// traffic goes to 127.0.0.1; every phase is bounded in time; processes it started are stopped on the way out.
+// reads the page's own counters (web/src/lib/live/stats.ts, on with `?stats`). A plain socket.io client in this process
+// follows the same deltas, so the hub's share of fix→screen (ingest, storage, push) is told apart from the page's.
+// Never imports hub or web code. All traffic goes to 127.0.0.1; every phase is bounded in time; processes it started
+// are stopped on the way out.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
 import { optionString, parseHubEnv, parseOptions } from './cli.js';
 import { UsageError, assertLoopbackUrl } from './generator-core.js';
 import { delay, siblingCommand, spawnHub, stopAllChildren, stopChild, track } from './processes.js';
@@ -143,6 +146,32 @@ export function percentile(values: readonly number[], p: number): number {
 
 const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '–');
 
+/**
+ * A plain socket.io client on the vehicles layer: for each positions batch, ms from its newest fix's device time to
+ * its arrival here — what the hub adds before any browser work. `take` returns what arrived since the last call.
+ */
+function followHub(httpUrl: string): { take(): number[]; close(): void } {
+  const lags: number[] = [];
+  const socket: Socket = io(`${httpUrl}/live`, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    forceNew: true,
+  });
+  socket.on('connect', () => socket.emit('subscribe', { layers: ['vehicles'] }, () => undefined));
+  socket.on('positions', (payload: { positions?: { time?: unknown }[] }) => {
+    let newest = -Infinity;
+    for (const p of payload.positions ?? []) {
+      const t = typeof p.time === 'string' ? Date.parse(p.time) : Number.NaN;
+      if (t > newest) newest = t;
+    }
+    if (Number.isFinite(newest) && lags.length < 100_000) lags.push(Date.now() - newest);
+  });
+  return {
+    take: () => lags.splice(0),
+    close: () => void socket.close(),
+  };
+}
+
 interface PageSample {
   frames: number[];
   positions: number;
@@ -191,6 +220,8 @@ async function startHub(
     databaseUrl: args.databaseUrl!,
     adminToken,
     dataPrefix: 'cityhub-bench-map-',
+    // Outside the data folder, which is deleted at the end: the log outlives the run (a hub that died explains itself).
+    logFile: path.join(os.tmpdir(), `cityhub-bench-map-hub-${new Date().toISOString().replace(/[:.]/g, '-')}.log`),
     env: args.hubEnv,
     say,
     label: '[hub] starting dist/hub/main.js',
@@ -212,6 +243,7 @@ async function run(args: Args): Promise<void> {
     : { httpUrl: args.hubHttpUrl!, mqttUrl: args.mqttUrl!, stop: async () => undefined };
   const work = mkdtempSync(path.join(os.tmpdir(), 'cityhub-bench-map-run-'));
   let browserClosed: (() => Promise<void>) | null = null;
+  let hubFollower: { take(): number[]; close(): void } | null = null;
   try {
     // Provision: a fresh id prefix per run, so a running hub's earlier devices never collide.
     const prefix = `map${randomInt(100_000, 999_999)}-`;
@@ -239,6 +271,7 @@ async function run(args: Args): Promise<void> {
     await page.goto(`${hub.httpUrl}/?stats`);
     await page.waitForSelector('body[data-map-ready="true"]', { timeout: 60_000 });
     await recordFrames(page);
+    hubFollower = followHub(hub.httpUrl);
     say(`[setup] map open at 1920×1080 (${args.gl}); starting ${args.units} units, one fix per ${args.intervalMs} ms`);
 
     const generator = track(
@@ -279,6 +312,7 @@ async function run(args: Args): Promise<void> {
     const startedAt = Date.now();
     const steadyFromS = args.rampUpS + args.warmupS;
     const steady: PageSample = { frames: [], positions: 0, receiveToScreenMs: [], fixToScreenMs: [], unitsOnMap: 0 };
+    const steadyFixToClientMs: number[] = [];
     let steadySeconds = 0;
     let done = false;
     void generatorDone.then(() => (done = true));
@@ -286,13 +320,15 @@ async function run(args: Args): Promise<void> {
     for (let second = 1; !done && second <= limitS; second++) {
       await delay(Math.max(0, startedAt + second * 1000 - Date.now()));
       const s = await takeSample(page);
+      const fixToClient = hubFollower.take();
       const fps = s.frames.length;
       const lag = s.receiveToScreenMs;
       say(
         `[${String(second).padStart(3)} s] units ${connected}/${args.units} sending ${sentPerS}/s  on map ${s.unitsOnMap}  ` +
           `applied ${s.positions}/s  ` +
           `frames ${fps}/s  frame p50 ${ms(percentile(s.frames, 50))} p99 ${ms(percentile(s.frames, 99))} max ${ms(Math.max(0, ...s.frames))} ms  ` +
-          `lag p50 ${ms(percentile(lag, 50))} p99 ${ms(percentile(lag, 99))} ms  fix→screen p50 ${ms(percentile(s.fixToScreenMs, 50))} ms`,
+          `lag p50 ${ms(percentile(lag, 50))} p99 ${ms(percentile(lag, 99))} ms  fix→screen p50 ${ms(percentile(s.fixToScreenMs, 50))} ms  ` +
+          `(fix→hub client p50 ${ms(percentile(fixToClient, 50))} ms)`,
       );
       if (second > steadyFromS && second <= args.rampUpS + args.durationS) {
         steadySeconds += 1;
@@ -300,6 +336,7 @@ async function run(args: Args): Promise<void> {
         steady.positions += s.positions;
         steady.receiveToScreenMs.push(...lag);
         steady.fixToScreenMs.push(...s.fixToScreenMs);
+        steadyFixToClientMs.push(...fixToClient);
         steady.unitsOnMap = Math.max(steady.unitsOnMap, s.unitsOnMap);
       }
     }
@@ -332,10 +369,16 @@ async function run(args: Args): Promise<void> {
         p50: percentile(steady.fixToScreenMs, 50),
         p99: percentile(steady.fixToScreenMs, 99),
       },
+      // The same deltas at a plain socket.io client: the hub's share of fix→screen; the rest is the page's.
+      fixToHubClientMs: {
+        p50: percentile(steadyFixToClientMs, 50),
+        p99: percentile(steadyFixToClientMs, 99),
+      },
       target: `${TARGET_UNITS} units at 1 Hz: every unit on the map, applied positions/s ≈ units, lag p99 well under a second`,
     };
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   } finally {
+    hubFollower?.close();
     await browserClosed?.();
     await hub.stop();
     rmSync(work, { recursive: true, force: true });

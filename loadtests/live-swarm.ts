@@ -43,7 +43,15 @@ export interface SwarmSecond {
 export interface SwarmSummary {
   type: 'swarm-summary';
   options: Omit<SwarmOptions, 'output'>;
-  clients: { requested: number; connected: number; failed: number; dropped: number; snapshotMs: LatencySummary };
+  clients: {
+    requested: number;
+    connected: number;
+    failed: number;
+    dropped: number;
+    /** Subscriptions sent again after the hub answered "…; retry" (as the web app does). */
+    resubscribed: number;
+    snapshotMs: LatencySummary;
+  };
   deltas: number;
   positions: number;
   /** Fix time → arrival of the delta carrying it, every client, every measured position. */
@@ -62,6 +70,8 @@ interface LivePosition {
 }
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often a subscription the hub refused with "retry" is sent (1 s, 2 s, 3 s … apart). */
+const SUBSCRIBE_ATTEMPTS = 4;
 
 /** Connects the clients, measures for `durationS`, disconnects them and resolves with the summary. */
 export async function runSwarm(
@@ -81,7 +91,7 @@ export async function runSwarm(
       hooks.onNotice?.(m);
     }
   };
-  const counts = { deltas: 0, positions: 0, connected: 0, failed: 0, dropped: 0 };
+  const counts = { deltas: 0, positions: 0, connected: 0, failed: 0, dropped: 0, resubscribed: 0 };
   let closing = false;
   const sockets: Socket[] = [];
   const prefix = options.idPrefix;
@@ -121,8 +131,16 @@ export async function runSwarm(
           resolve();
         }
       };
-      socket.on('connect', () => {
+      // A refusal the hub marks as passing ("…; retry": its snapshot could not be loaded just now) is asked again
+      // after a pause, like the web app does, a few times; any other refusal counts as failed at once.
+      const subscribe = (attempt: number) =>
         socket.emit('subscribe', { layers: options.layers }, (reply: { ok?: boolean; error?: string }) => {
+          if (reply?.error && /retry$/.test(reply.error) && attempt < SUBSCRIBE_ATTEMPTS && !closing) {
+            note(`subscribe refused: ${reply.error} (asked again)`);
+            counts.resubscribed++;
+            setTimeout(() => subscribe(attempt + 1), 1000 * attempt).unref();
+            return;
+          }
           if (reply?.error) {
             note(`subscribe refused: ${reply.error}`);
             counts.failed++;
@@ -131,7 +149,7 @@ export async function runSwarm(
           }
           settle();
         });
-      });
+      socket.on('connect', () => subscribe(1));
       socket.once('snapshot', () => snapshot.recordMs(Date.now() - started));
       socket.on('positions', onPositions);
       socket.on('connect_error', (err: Error) => {
@@ -203,6 +221,7 @@ export async function runSwarm(
       connected: Math.max(0, counts.connected + counts.dropped),
       failed: counts.failed,
       dropped: counts.dropped,
+      resubscribed: counts.resubscribed,
       snapshotMs: snapshot.summary(),
     },
     deltas: counts.deltas,

@@ -132,6 +132,15 @@ export interface SpawnedHub {
  * Starts the built hub on free loopback ports with LOG_LEVEL warn and waits until /healthz answers; if it does not, the
  * hub is stopped and the error carries the end of its log.
  */
+/** Node's options for a hub process, as `npm start` and the Docker image run it: the old generation capped at
+ * HUB_HEAP_MB (default 256), so a benchmark measures the memory users get, not V8's lazy growth towards a quarter
+ * of the machine's RAM. */
+export function hubNodeOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  const mb = env.HUB_HEAP_MB ?? '256';
+  if (!/^[1-9][0-9]*$/.test(mb)) throw new Error(`HUB_HEAP_MB must be a whole number of megabytes, not "${mb}"`);
+  return [`--max-old-space-size=${mb}`];
+}
+
 export async function spawnHub(options: HubSpawnOptions): Promise<SpawnedHub> {
   const entry = options.entry ?? path.join(repoRoot(), 'dist/hub/main.js');
   if (!existsSync(entry)) throw new Error(`${entry} not found: build the hub first (npm run build:server)`);
@@ -141,7 +150,7 @@ export async function spawnHub(options: HubSpawnOptions): Promise<SpawnedHub> {
   const logFile = options.logFile ?? path.join(dataDir, 'hub.log');
   const fd = openSync(logFile, 'a');
   const child = track(
-    spawn(process.execPath, [entry], {
+    spawn(process.execPath, [...hubNodeOptions(), entry], {
       cwd: repoRoot(),
       env: {
         ...process.env,

@@ -549,7 +549,7 @@ describe('exceptions with approval', () => {
     const c = await report();
     await ok(act('acc', c.id, 'accept', { standardId: standard4h }));
     await ok(act('acc', c.id, 'requestVoid', { reason: '误报' }));
-    const denied = await ok(act('shift', c.id, 'denyException', { note: '确有问题' }));
+    const denied = await ok(act('shift', c.id, 'denyVoid', { note: '确有问题' }));
     expect(denied).toMatchObject({ state: 'accepted', pendingApproval: null });
     expect(denied.allowedActions).toEqual(['file']); // the shift leader's next step
     expect((await ok(call('acc', 'GET', `/api/cases/${c.id}`))).allowedActions).toEqual(['requestVoid']);
@@ -566,7 +566,9 @@ describe('exceptions with approval', () => {
     });
     expect(badLimit.status).toBe(400);
     await ok(act('water1', c.id, 'requestExtension', { reason: '需要配件', limit: { value: 2, unit: 'workHours' } }));
-    const extended = await ok(act('shift', c.id, 'approveExtension'));
+    // The dispatcher decides extensions (as returns), not the shift leader.
+    expect((await act('shift', c.id, 'approveExtension')).status).toBe(403);
+    const extended = await ok(act('disp', c.id, 'approveExtension'));
     // 14:30 + 2 working hours = 16:30 local = 08:30Z.
     expect(extended).toMatchObject({ state: 'handling', handlingDeadline: '2026-12-01T08:30:00.000Z' });
     // At 11:00 local: 2 of 6 working hours (09:00 → 16:30 holds 3 + 3 h) used.

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEAT_MS, LIVE_WITHIN_MS } from '../hub/cluster/membership.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { adminHeaders, provisionDevice, type Provisioned } from './support/devices.js';
 import { spawnHub, waitHealthy, type HubProcess } from './support/hub-process.js';
@@ -90,6 +91,44 @@ async function connect(device: Provisioned, servers: Hub[], options: mqtt.IClien
     client.once('error', reject);
   });
   return client;
+}
+
+/** One CONNECT that is not retried: the CONNACK return code (0: accepted). */
+function connectOnce(hub: Hub, device: Provisioned, password: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const c = mqtt.connect({
+      host: '127.0.0.1',
+      port: hub.mqttPort,
+      clientId: device.id,
+      username: device.id,
+      password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
+    c.once('connect', () => {
+      c.end(true);
+      resolve(0);
+    });
+    c.once('error', (error: Error & { code?: number }) => {
+      c.end(true);
+      resolve(error.code);
+    });
+  });
+}
+
+/** Each device's state (online, offline…) and its time as a process's API shows it (devices with a position). */
+async function deviceStates(hub: Hub): Promise<Map<string, { state: string | null; time: number }>> {
+  const res = await fetch(`${hub.http}/api/positions/latest`);
+  const body = (await res.json()) as {
+    features: { properties: { deviceId: string; state: string | null; stateTime: string | null } }[];
+  };
+  return new Map(
+    body.features.map((f) => [
+      f.properties.deviceId,
+      { state: f.properties.state, time: f.properties.stateTime ? Date.parse(f.properties.stateTime) : 0 },
+    ]),
+  );
 }
 
 const fix = (timeMs: number, lon: number, lat: number, speedKmh = 20) =>
@@ -269,13 +308,39 @@ describe('several hub processes behind one address (Redis + one TimescaleDB)', (
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username: 'dispatcher-guessed', password: 'wrong-password' }),
       });
-    // Five failures are free per username: two on A, two on B, one on C.
+    // Five failures per username are free, the fifth starts a 1 s wait, each further one doubles it — counted over
+    // all processes: two on A, two on B, one on C, then the next attempts are refused. (Counted per process, each
+    // would still have free failures left for the seven attempts here.) The wait runs from the failing request's
+    // start, so on a slow machine the first wait may be over before the next request: a later one is refused then.
     const statuses = [];
     for (const hub of [hubs[0]!, hubs[0]!, hubs[1]!, hubs[1]!, hubs[2]!]) statuses.push((await login(hub)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
-    const throttled = await login(hubs[1]!);
-    expect(throttled.status).toBe(429);
-    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    let throttled: Response | undefined;
+    for (const hub of [hubs[1]!, hubs[2]!]) {
+      const res = await login(hub);
+      if (res.status === 429) {
+        throttled = res;
+        break;
+      }
+      expect(res.status).toBe(401);
+    }
+    expect(throttled?.status).toBe(429);
+    expect(Number(throttled!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('throttles MQTT logins across the processes: failures on A make B refuse the same address', async () => {
+    const [a, b, c] = hubs as [Hub, Hub, Hub];
+    const device = await provisionDevice(a.http, ADMIN_TOKEN, { id: 'veh-guessed', kind: 'vehicle' });
+    const throttledOnB = () => metric(b, 'cityhub_mqtt_auth_failures_total', { reason: 'throttled' });
+    const before = await throttledOnB();
+    // Three failures are free; the fourth makes the address wait a second — on every process.
+    for (let i = 0; i < 4; i++) expect(await connectOnce(a, device, 'wrong-password')).toBe(4);
+    expect(await connectOnce(b, device, device.credential)).toBe(5);
+    expect(await throttledOnB()).toBe(before + 1);
+    // Once the wait is over a good login goes through, on C, and clears the address's count for all.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await connectOnce(c, device, device.credential)).toBe(0);
+    expect(await connectOnce(b, device, device.credential)).toBe(0);
   });
 
   it('a sensor moving between live processes: the one it left never reports it silent, and it stays online', async () => {
@@ -354,6 +419,92 @@ describe('several hub processes behind one address (Redis + one TimescaleDB)', (
     await api(a, 'DELETE', `/api/rules/${rule.id}`);
   });
 
+  it('kill -9 of a process holding devices: those that do not come back go offline on every other process, those that reconnect elsewhere stay online', async () => {
+    const [a] = hubs as [Hub, Hub, Hub];
+    const [leader] = await waitFor('one leader', async () => {
+      const l = await leaders();
+      return l.length === 1 ? l : null;
+    });
+    const [victim, other] = alive().filter((h) => h !== leader) as [Hub, Hub];
+    const provision = (id: string) => provisionDevice(a.http, ADMIN_TOKEN, { id, kind: 'vehicle' });
+    const stranded = [await provision('veh-stranded-1'), await provision('veh-stranded-2')];
+    const movers = [await provision('veh-mover-1'), await provision('veh-mover-2')];
+    const bystander = await provision('veh-bystander');
+    const ids = [...stranded, ...movers, bystander].map((d) => d.id);
+
+    // A browser on the process that neither dies nor leads: the sweep's updates reach it from the leader.
+    const socket = ioClient(`${other.http}/live`, { path: '/socket.io', transports: ['websocket'] });
+    sockets.push(socket);
+    const seen = new Map<string, { state: string; time: number }>();
+    const note = (list: { deviceId: string; state: string; time: string }[]) => {
+      for (const s of list) {
+        const time = Date.parse(s.time);
+        // As the map keeps them: the newest state of each device wins.
+        if ((seen.get(s.deviceId)?.time ?? -Infinity) <= time) seen.set(s.deviceId, { state: s.state, time });
+      }
+    };
+    socket.on('snapshot', (m: { statuses: { deviceId: string; state: string; time: string }[] }) => note(m.statuses));
+    socket.on('status', (m: { statuses: { deviceId: string; state: string; time: string }[] }) => note(m.statuses));
+    expect(await socket.emitWithAck('subscribe', { layers: ['vehicles'] })).toMatchObject({ ok: true });
+
+    // The stranded devices are on the victim and will not reconnect; the movers will, to a survivor each.
+    const strandedClients = await Promise.all(stranded.map((d) => connect(d, [victim], { reconnectPeriod: 0 })));
+    const moverClients = await Promise.all(movers.map((d, i) => connect(d, [victim, i === 0 ? other : leader!])));
+    const bystanderClient = await connect(bystander, [other]);
+    const clientsOf = [...strandedClients, ...moverClients, bystanderClient];
+    await Promise.all(
+      clientsOf.map((c, i) =>
+        c.publishAsync(`devices/${ids[i]}/position`, fix(Date.now() - 1000, 117.08 + i * 1e-3, 36.66), { qos: 1 }),
+      ),
+    );
+    await waitFor('every device online', async () => {
+      const states = await deviceStates(other);
+      return ids.every((id) => states.get(id)?.state === 'online');
+    });
+    const moved = moverClients.map((c) => new Promise<void>((resolve) => c.once('connect', () => resolve())));
+
+    victim.process.proc.kill('SIGKILL');
+    await victim.process.exited;
+    const killedAt = Date.now();
+    await Promise.all(moved);
+
+    // The stranded devices go offline, seen from both survivors, within LIVE_WITHIN_MS and a couple of beats.
+    for (const hub of [other, leader!]) {
+      await waitFor(
+        `${hub.name} to show the stranded devices offline`,
+        async () => {
+          const states = await deviceStates(hub);
+          return stranded.every((d) => states.get(d.id)?.state === 'offline');
+        },
+        30_000,
+        250,
+      );
+    }
+    expect(Date.now() - killedAt).toBeLessThan(LIVE_WITHIN_MS + 4 * BEAT_MS);
+    // As of the victim's last heartbeat, not of the sweep.
+    const states = await deviceStates(other);
+    for (const d of stranded) {
+      expect(states.get(d.id)!.time).toBeLessThanOrEqual(killedAt);
+      expect(states.get(d.id)!.time).toBeGreaterThan(killedAt - LIVE_WITHIN_MS);
+    }
+    // The movers and the bystander stay online, also after further sweeps.
+    await new Promise((r) => setTimeout(r, 2 * BEAT_MS));
+    for (const hub of [other, leader!]) {
+      const now = await deviceStates(hub);
+      expect([...movers, bystander].map((d) => [d.id, now.get(d.id)?.state])).toEqual(
+        [...movers, bystander].map((d) => [d.id, 'online']),
+      );
+    }
+    // The browser saw the same.
+    await waitFor('the browser to see the stranded devices offline', () =>
+      stranded.every((d) => seen.get(d.id)?.state === 'offline'),
+    );
+    expect(ids.map((id) => [id, seen.get(id)?.state])).toEqual(
+      ids.map((id) => [id, stranded.some((d) => d.id === id) ? 'offline' : 'online']),
+    );
+    for (const c of [...moverClients, bystanderClient]) await c.endAsync();
+  });
+
   it('kill -9 of the leading process: its devices move, nothing acknowledged is lost, its work and a stop begun there are taken over', async () => {
     const [a] = hubs as [Hub, Hub, Hub];
     // A no-stopping rule, configured through A: every process runs it (the change reaches them through Redis).
@@ -399,6 +550,12 @@ describe('several hub processes behind one address (Redis + one TimescaleDB)', (
     const streamer = await provisionDevice(a.http, ADMIN_TOKEN, { id: 'veh-streamer', kind: 'vehicle' });
     const stopClient = await connect(stopper, [victim!, ...others]);
     const streamClient = await connect(streamer, [victim!, ...others]);
+    // A device on the leader that will not come back: the process that leads next marks it offline.
+    const leftBehind = await provisionDevice(a.http, ADMIN_TOKEN, { id: 'veh-left-behind', kind: 'vehicle' });
+    const leftClient = await connect(leftBehind, [victim!], { reconnectPeriod: 0 });
+    await leftClient.publishAsync(`devices/${leftBehind.id}/position`, fix(Date.now() - 1000, 117.09, 36.66), {
+      qos: 1,
+    });
 
     // The streamer publishes every 50 ms throughout; what got a PUBACK must be stored.
     const acked: number[] = [];
@@ -451,6 +608,12 @@ describe('several hub processes behind one address (Redis + one TimescaleDB)', (
     expect(next).not.toBe(victim);
     expect(Date.now() - killedAt).toBeLessThan(20_000);
     expect(next!.process.output()).toContain('singleton work: this process leads now');
+    await waitFor(
+      'the new leader to mark the device left behind offline',
+      async () => (await deviceStates(next!)).get(leftBehind.id)?.state === 'offline',
+      30_000,
+      250,
+    );
 
     // The streamer goes on through the move: some of its fixes are acknowledged by the process it moved to.
     await waitFor('fixes acknowledged after the move', () => ackedAfterKill >= 10, 20_000);

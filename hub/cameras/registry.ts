@@ -8,6 +8,7 @@ import { geometryProblem, type PolygonGeometry } from '../geo/geometry.js';
 import { CAMERA_STREAM_ID_PATTERN } from '../../ingest/video/media-server.js';
 import type { CameraSpec, VideoZone } from '../../ingest/video/types.js';
 import { normaliseZones, zoneIssues, type ZoneIssue } from './zones.js';
+import type { Serialized } from '../serialized.js';
 
 export const CAMERA_SOURCES = ['rtmp', 'rtsp'] as const;
 export type CameraSource = (typeof CAMERA_SOURCES)[number];
@@ -44,6 +45,10 @@ export interface Camera {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A camera as GET /api/cameras answers it (hub/http/cameras.ts), and the web's admin screen reads it: as JSON, the
+ * RTSP URL without its password (`redactRtspUrl`), with the HTTP-FLV path of its stream. */
+export type CameraDto = Serialized<Camera> & { playPath: string };
 
 /**
  * What the live map shows of a camera: its state, when its registry entry last changed (a map holding an older copy of

@@ -134,6 +134,13 @@ function evidenceItem(c: NewCandidate, startAt: Date, endAt: Date): EvidenceItem
   };
 }
 
+/** The candidate, if it is still waiting for a decision. */
+function pending(id: string, c: Candidate | undefined): Candidate {
+  if (!c) throw new CaseError('CandidateNotFound', `there is no candidate ${id}`);
+  if (c.status !== 'pending') throw new CaseError('CandidateDecided', `candidate ${id} was already ${c.status}`);
+  return c;
+}
+
 export class CandidateQueue {
   private readonly listeners = new Set<(candidate: Candidate) => void>();
 
@@ -361,12 +368,7 @@ export class CandidateQueue {
     const { rows } = /^[0-9]{1,18}$/.test(id)
       ? await client.query(`SELECT ${COLUMNS} FROM case_candidates WHERE id = $1 FOR UPDATE`, [id])
       : { rows: [] };
-    const c = rows[0] as Candidate | undefined;
-    if (!c) throw new CaseError('CandidateNotFound', `there is no candidate ${id}`);
-    if (c.status !== 'pending') {
-      throw new CaseError('CandidateDecided', `candidate ${id} was already ${c.status}`);
-    }
-    return c;
+    return pending(id, rows[0] as Candidate | undefined);
   }
 
   /** 受理候选 the candidate becomes a report (source detector) carrying its evidence. */
@@ -377,6 +379,10 @@ export class CandidateQueue {
   ): Promise<{ candidate: Candidate; case: CaseView }> {
     if (!actor.roles.includes('acceptor'))
       throw new CaseError('Forbidden', 'accepting candidates needs the acceptor role');
+    // The report's class first, through the pool, before the transaction takes its connection
+    // (CaseService.insertReport); a candidate's class never changes once raised, so reading it unlocked is safe.
+    const classCode = input.classCode ?? pending(id, await this.get(id)).classCode;
+    const cls = await this.cases.reportClass({ classCode });
     const { change, candidate } = await withTransaction(this.pool, async (client) => {
       const c = await this.lockPending(client, id);
       const mediaIds = Array.isArray(c.evidence.mediaIds)
@@ -386,13 +392,14 @@ export class CandidateQueue {
         client,
         {
           source: 'detector',
-          classCode: input.classCode ?? c.classCode,
+          classCode,
           lon: c.lon,
           lat: c.lat,
           description: c.description,
           attachments: mediaIds,
           note: input.note ?? null,
         },
+        cls,
         { id: actor.userId, name: actor.name, role: 'acceptor' },
         null,
         {

@@ -21,6 +21,7 @@ import type {
   Catalogue,
   CatalogueClass,
   ClassKind,
+  ClassStandard,
   Geocoder,
   Responsibility,
   Role,
@@ -232,6 +233,24 @@ export class CaseError extends Error {
   }
 }
 
+/** What an action needed from the catalogue, looked up before its transaction (CaseService.catalogueFor). */
+interface ActionCatalogue {
+  /** accept: the class `classCode` names, or why it names none; absent when the action names no class. */
+  cls?: CatalogueClass | CaseError;
+  /** accept: the situation `standardId` names; null when there is none. */
+  standard?: ClassStandard | null;
+}
+
+/** A situation that is not one of the case's class: turned into a CaseError naming the right ones after rollback. */
+class StandardMismatch extends Error {
+  constructor(
+    readonly ref: string,
+    readonly standardId: number | undefined,
+  ) {
+    super(`standard situation ${standardId} is not one of class ${ref}`);
+  }
+}
+
 /** Who is written into the audit log. Reports through Open311 have no user: they are recorded as `public`. */
 export interface Recorder {
   id: string;
@@ -417,9 +436,7 @@ export class CaseService {
     if (reportId !== undefined && !REPORT_ID_PATTERN.test(reportId)) {
       throw new CaseError('InvalidInput', 'reportId must be 8–100 letters, digits and ._:- (e.g. a UUID)');
     }
-    // Looked up before the transaction: the catalogue reads from the pool, and a transaction waiting for a pool
-    // connection while concurrent resends wait on its claim would starve the pool.
-    const cls = await this.reportClass(input);
+    const cls = await this.reportClass(input); // before the transaction: insertReport says why
     const { record, change } = await withTransaction(this.pool, async (client) => {
       if (reportId !== undefined) {
         // Claimed before the case is made: a concurrent resend waits on this row, then finds the case.
@@ -439,10 +456,10 @@ export class CaseService {
       const made = await this.insertReport(
         client,
         input,
+        cls,
         { id: actor.userId, name: actor.name, role },
         actor.userId,
         reportId !== undefined ? { reportId } : {},
-        cls,
       );
       if (reportId !== undefined) {
         await client.query('UPDATE case_report_ids SET case_id = $3 WHERE reporter_id = $1 AND report_id = $2', [
@@ -463,24 +480,29 @@ export class CaseService {
    */
   async reportPublic(input: Omit<NewReport, 'source'>, channel = 'open311'): Promise<CaseRecord> {
     const source: CaseSource = /hotline/i.test(channel) ? 'hotline' : 'public';
+    const report = { ...input, source };
+    const cls = await this.reportClass(report);
     const { record, change } = await withTransaction(this.pool, (client) =>
-      this.insertReport(client, { ...input, source }, { id: channel, name: channel, role: 'public' }, null, {}),
+      this.insertReport(client, report, cls, { id: channel, name: channel, role: 'public' }, null, {}),
     );
     this.emit(change);
     return record;
   }
 
-  /** Inserts a report inside the caller's transaction (candidates use it); the caller emits the change after commit. */
+  /**
+   * Inserts a report inside the caller's transaction (the MQTT report intake and candidates use it); the caller emits
+   * the change after commit. `cls` is `reportClass(input)`, looked up by the caller BEFORE it took `client`: the
+   * catalogue reads through the pool, and transactions that each hold a connection while waiting for another starve
+   * the pool as soon as more reports arrive at once than it has connections.
+   */
   async insertReport(
     client: pg.PoolClient,
     input: NewReport,
+    cls: CatalogueClass,
     who: Recorder,
     reporterId: string | null,
     data: Record<string, unknown>,
-    /** The report's class, when the caller looked it up before taking locks (see submitReport). */
-    resolved?: CatalogueClass,
   ): Promise<{ record: CaseRecord; change: CaseChange }> {
-    const cls = resolved ?? (await this.reportClass(input));
     const at = new Date(this.now());
     const area = this.deps.geocoder.locate(input.lon, input.lat);
     const { rows: num } = await client.query<{ number: string }>(
@@ -557,9 +579,11 @@ export class CaseService {
     input: ActionInput,
     expectedVersion?: number,
   ): Promise<CaseView> {
+    const looked = await this.catalogueFor(action, input);
     const { record, change } = await withTransaction(this.pool, (client) =>
-      this.actWithin(client, caseId, action, actor, input, expectedVersion),
-    ).catch((err: unknown) => {
+      this.actWithin(client, caseId, action, actor, input, expectedVersion, looked),
+    ).catch(async (err: unknown) => {
+      if (err instanceof StandardMismatch) throw await this.standardMismatchError(err);
       // The department, the verifier and the re-inspector must exist (foreign keys of migration 010).
       if ((err as { code?: string }).code === '23503') {
         const which = String((err as { constraint?: string }).constraint ?? '');
@@ -582,6 +606,7 @@ export class CaseService {
     actor: Actor,
     input: ActionInput,
     expectedVersion: number | undefined,
+    looked: ActionCatalogue,
   ): Promise<{ record: CaseRecord; change: CaseChange }> {
     const c = await this.load(client, caseId, true);
     if (!c || !canSee(actor, c)) throw new CaseError('CaseNotFound', `there is no case ${caseId} you may see`);
@@ -597,7 +622,7 @@ export class CaseService {
     const who = { id: actor.userId, name: actor.name };
     const patch: Patch = {};
     const data: Record<string, unknown> = input.reason ? { reason: input.reason } : {};
-    await this.applyEffects(client, c, action, input, at, patch, data);
+    await this.applyEffects(client, c, action, input, looked, at, patch, data);
 
     if (p.row.requests) {
       const limit = p.row.requests === 'extend' ? (input.limit as TimeLimit) : null;
@@ -671,11 +696,12 @@ export class CaseService {
     c: CaseRecord,
     action: string,
     input: ActionInput,
+    looked: ActionCatalogue,
     at: Date,
     patch: Patch,
     data: Record<string, unknown>,
   ): Promise<void> {
-    const { calendar, catalogue, responsibility } = this.deps;
+    const { calendar, responsibility } = this.deps;
     switch (action) {
       case 'requestVerify':
         await this.checkCollector(client, input.collectorId!);
@@ -683,19 +709,13 @@ export class CaseService {
         data.collectorId = input.collectorId;
         break;
       case 'accept': {
-        const cls = input.classCode ? await this.classOf(input.classCode) : { kind: c.classKind, code: c.classCode };
+        if (looked.cls instanceof CaseError) throw looked.cls;
+        const cls = looked.cls ?? { kind: c.classKind, code: c.classCode };
         const ref = `${cls.kind}:${cls.code}`;
-        const standard = await catalogue.standardById(input.standardId!);
+        const standard = looked.standard ?? null;
         const standardKind = (standard as { kind?: ClassKind } | null)?.kind;
         if (!standard || standard.classCode !== cls.code || (standardKind && standardKind !== cls.kind)) {
-          const options = (await catalogue.standardsFor(ref)).map((s) => s.id);
-          throw new CaseError(
-            'InvalidInput',
-            `standard situation ${input.standardId} is not one of class ${ref}` +
-              (options.length
-                ? `; choose one of ${options.join(', ')}`
-                : '; the class has no situations in the standard'),
-          );
+          throw new StandardMismatch(ref, input.standardId);
         }
         if (!standard.limit) {
           throw new CaseError(
@@ -854,8 +874,39 @@ export class CaseService {
     }
   }
 
-  /** The catalogue class a report names. */
-  private reportClass(input: NewReport): Promise<CatalogueClass> {
+  /**
+   * What an action reads from the catalogue (accept: the class named and the situation chosen), read BEFORE the
+   * transaction takes its connection, for the reason insertReport gives. A lookup's error waits in the result: the
+   * transaction judges the action (role, state, fields) first, as it always has.
+   */
+  private async catalogueFor(action: string, input: ActionInput): Promise<ActionCatalogue> {
+    if (action !== 'accept') return {};
+    const cls = input.classCode
+      ? await this.classOf(input.classCode).catch((err: unknown) => {
+          if (err instanceof CaseError) return err;
+          throw err;
+        })
+      : undefined;
+    const standard =
+      typeof input.standardId === 'number' ? await this.deps.catalogue.standardById(input.standardId) : null;
+    return { ...(cls !== undefined ? { cls } : {}), standard };
+  }
+
+  /** The error for a situation that is not one of the class, naming the ones that are (after the transaction). */
+  private async standardMismatchError(e: StandardMismatch): Promise<CaseError> {
+    const options = (await this.deps.catalogue.standardsFor(e.ref)).map((s) => s.id);
+    return new CaseError(
+      'InvalidInput',
+      `standard situation ${e.standardId} is not one of class ${e.ref}` +
+        (options.length ? `; choose one of ${options.join(', ')}` : '; the class has no situations in the standard'),
+    );
+  }
+
+  /**
+   * The catalogue class a report names; an unknown or ambiguous one is refused (CaseError InvalidInput). Reads through
+   * the pool: call it before taking a transaction's connection (insertReport).
+   */
+  reportClass(input: Pick<NewReport, 'classCode' | 'classKind'>): Promise<CatalogueClass> {
     return this.classOf(
       input.classKind && /^[0-9]{4}$/.test(input.classCode) ? `${input.classKind}:${input.classCode}` : input.classCode,
     );

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../db/pool.js';
-import { CaseError, type CaseChange, type CaseService, type Recorder } from './case-service.js';
+import { CaseError, type CaseChange, type CaseService, type NewReport, type Recorder } from './case-service.js';
 
 interface PendingReport {
   device_id: string;
@@ -110,8 +110,19 @@ export class ReportIntake {
     const who: Recorder = r.user_id
       ? { id: r.user_id, name: r.user_name ?? r.user_id, role: 'collector' }
       : { id: `device:${r.device_id}`, name: r.device_name ?? r.device_id, role: 'collector' };
+    const input: NewReport = {
+      source: 'collector',
+      classCode: classRefOf(r.category_code),
+      lon: r.lon,
+      lat: r.lat,
+      description: r.description,
+      address: r.address,
+      attachments: r.photo_ids,
+    };
     let change: CaseChange | null;
     try {
+      // The class first, through the pool, before the transaction takes its connection (CaseService.insertReport).
+      const cls = await this.cases.reportClass(input);
       change = await withTransaction(this.pool, async (client) => {
         // Claims the report first: a second hub scanning at the same moment waits here, then finds it taken.
         const claim = await client.query(
@@ -120,26 +131,12 @@ export class ReportIntake {
           [r.device_id, r.report_id],
         );
         if (claim.rowCount === 0) return null;
-        const { record, change } = await this.cases.insertReport(
-          client,
-          {
-            source: 'collector',
-            classCode: classRefOf(r.category_code),
-            lon: r.lon,
-            lat: r.lat,
-            description: r.description,
-            address: r.address,
-            attachments: r.photo_ids,
-          },
-          who,
-          r.user_id,
-          {
-            deviceId: r.device_id,
-            reportId: r.report_id,
-            reportTime: r.time.toISOString(),
-            categoryCode: r.category_code,
-          },
-        );
+        const { record, change } = await this.cases.insertReport(client, input, cls, who, r.user_id, {
+          deviceId: r.device_id,
+          reportId: r.report_id,
+          reportTime: r.time.toISOString(),
+          categoryCode: r.category_code,
+        });
         await client.query(
           `UPDATE collector_report_cases SET case_id = $3, error = NULL WHERE device_id = $1 AND report_id = $2`,
           [r.device_id, r.report_id, record.id],

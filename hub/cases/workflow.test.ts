@@ -125,8 +125,11 @@ describe('allowedActions', () => {
   it('follows the pending approval: requests blocked while one is open, its decision offered', () => {
     const pending = facts('handling', { departmentId: 'water', pendingApproval: 'extend' });
     expect(allowedActions(pending, actor(['department'], 'h1', 'water'))).toEqual(['handle']);
-    expect(allowedActions(pending, actor(['shiftLeader']))).toEqual(['approveExtension', 'denyException']);
-    expect(allowedActions(pending, actor(['dispatcher']))).toEqual([]);
+    expect(allowedActions(pending, actor(['dispatcher']))).toEqual(['approveExtension', 'denyExtension']);
+    expect(allowedActions(pending, actor(['shiftLeader']))).toEqual([]);
+    const voiding = facts('accepted', { pendingApproval: 'void' });
+    expect(allowedActions(voiding, actor(['shiftLeader']))).toEqual(['file', 'approveVoid', 'denyVoid']);
+    expect(allowedActions(voiding, actor(['dispatcher']))).toEqual([]);
     const ret = facts('dispatched', { departmentId: 'water', pendingApproval: 'return' });
     expect(allowedActions(ret, actor(['dispatcher']))).toEqual(['approveReturn', 'denyReturn']);
     expect(allowedActions(ret, actor(['leader']))).toEqual(['supervise']);

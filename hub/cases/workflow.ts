@@ -81,13 +81,7 @@ export type ActionField = (typeof ACTION_FIELDS)[number] | 'note' | 'attachments
 
 /** Conditions beyond state and role, named so the table stays data (and serialisable for the UI). */
 export type Guard =
-  | 'noPendingApproval'
-  | 'pendingReturn'
-  | 'pendingVoid'
-  | 'pendingExtend'
-  | 'pendingPostpone'
-  | 'pendingPark'
-  | 'pendingNonReturn';
+  'noPendingApproval' | 'pendingReturn' | 'pendingVoid' | 'pendingExtend' | 'pendingPostpone' | 'pendingPark';
 
 export interface Transition {
   action: string;
@@ -105,7 +99,7 @@ export interface Transition {
   /** Opens an approval of this kind (the case keeps its state until it is decided). */
   requests?: ApprovalKind;
   /** Decides the pending approval of this kind. */
-  decides?: { kind: ApprovalKind | 'nonReturn'; approved: boolean };
+  decides?: { kind: ApprovalKind; approved: boolean };
   /** What happens besides the state change, for people reading the table. */
   effects: readonly string[];
 }
@@ -308,7 +302,7 @@ export const TRANSITIONS: readonly Transition[] = [
     action: 'requestExtension',
     nameZh: '申请延期',
     from: STAFF_EXCEPTION_FROM,
-    roles: ['department', 'dispatcher'],
+    roles: ['department'],
     to: 'same',
     guards: ['noPendingApproval'],
     required: ['reason', 'limit'],
@@ -319,7 +313,7 @@ export const TRANSITIONS: readonly Transition[] = [
     action: 'requestPostpone',
     nameZh: '申请缓办',
     from: STAFF_EXCEPTION_FROM,
-    roles: ['department', 'dispatcher'],
+    roles: ['department'],
     to: 'same',
     guards: ['noPendingApproval'],
     required: ['reason'],
@@ -348,24 +342,56 @@ export const TRANSITIONS: readonly Transition[] = [
     effects: ['voids the case'],
   }),
   t({
+    action: 'denyVoid',
+    nameZh: '驳回作废',
+    from: VOIDABLE,
+    roles: ['shiftLeader', 'leader'],
+    to: 'same',
+    guards: ['pendingVoid'],
+    decides: { kind: 'void', approved: false },
+    effects: ['the case goes on where it was'],
+  }),
+  // Extensions and postponements are the dispatcher's to decide (派遣员审批延期、缓办, as returns), with the leader
+  // above; departments ask, so nobody decides their own request.
+  t({
     action: 'approveExtension',
     nameZh: '批准延期',
     from: STAFF_EXCEPTION_FROM,
-    roles: ['shiftLeader', 'leader'],
+    roles: ['dispatcher', 'leader'],
     to: 'same',
     guards: ['pendingExtend'],
     decides: { kind: 'extend', approved: true },
     effects: ['moves the handling deadline by the requested limit, counted by the working calendar'],
   }),
   t({
+    action: 'denyExtension',
+    nameZh: '驳回延期',
+    from: STAFF_EXCEPTION_FROM,
+    roles: ['dispatcher', 'leader'],
+    to: 'same',
+    guards: ['pendingExtend'],
+    decides: { kind: 'extend', approved: false },
+    effects: ['the deadline stands'],
+  }),
+  t({
     action: 'approvePostpone',
     nameZh: '批准缓办',
     from: STAFF_EXCEPTION_FROM,
-    roles: ['shiftLeader', 'leader'],
+    roles: ['dispatcher', 'leader'],
     to: 'postponed',
     guards: ['pendingPostpone'],
     decides: { kind: 'postpone', approved: true },
     effects: ['stops the handling clock'],
+  }),
+  t({
+    action: 'denyPostpone',
+    nameZh: '驳回缓办',
+    from: STAFF_EXCEPTION_FROM,
+    roles: ['dispatcher', 'leader'],
+    to: 'same',
+    guards: ['pendingPostpone'],
+    decides: { kind: 'postpone', approved: false },
+    effects: ['the handling clock keeps running'],
   }),
   t({
     action: 'approvePark',
@@ -378,14 +404,14 @@ export const TRANSITIONS: readonly Transition[] = [
     effects: ['parks the case; the handling clock stops'],
   }),
   t({
-    action: 'denyException',
-    nameZh: '驳回申请',
-    from: VOIDABLE,
+    action: 'denyPark',
+    nameZh: '驳回挂账',
+    from: STAFF_EXCEPTION_FROM,
     roles: ['shiftLeader', 'leader'],
     to: 'same',
-    guards: ['pendingNonReturn'],
-    decides: { kind: 'nonReturn', approved: false },
-    effects: ['denies the pending void, extension, postponement or parking request'],
+    guards: ['pendingPark'],
+    decides: { kind: 'park', approved: false },
+    effects: ['the case stays with the department, its clock running'],
   }),
   t({
     action: 'resume',
@@ -436,8 +462,6 @@ function guardHolds(guard: Guard, c: CaseFacts): boolean {
       return c.pendingApproval === 'postpone';
     case 'pendingPark':
       return c.pendingApproval === 'park';
-    case 'pendingNonReturn':
-      return c.pendingApproval !== null && c.pendingApproval !== 'return';
   }
 }
 

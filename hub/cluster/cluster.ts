@@ -2,23 +2,28 @@
 // them — its instance id and liveness (membership.ts), the election of the one that runs the work that must run once
 // (leader.ts), which process handles each device (ownership.ts), commands relayed to a device's process
 // (command-relay.ts), caches reloaded everywhere when one process changes their data (shared-caches.ts), login
-// throttling counted in Redis (login-attempts.ts), and the Redis connections the broker (ingest/mqtt/cluster.ts) and
-// socket.io's Redis adapter use. Without REDIS_URL the hub is one process and `oneProcess()` stands in: it runs
-// everything itself, and nothing here touches Redis.
+// throttling counted in Redis (login-attempts.ts; the broker's: ingest/mqtt/redis-auth-throttle.ts), the devices and
+// cameras of a process that died marked offline by the elected one (presence.ts, camera-publishers.ts), and the Redis
+// connections the broker (ingest/mqtt/cluster.ts) and socket.io's Redis adapter use. Without REDIS_URL the hub is one
+// process and `oneProcess()` stands in: it runs everything itself, and nothing here touches Redis.
 import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { MQTT_LOGIN_BACKOFF } from '../../ingest/mqtt/auth-throttle.js';
 import { redisBrokerCluster, type BrokerCluster } from '../../ingest/mqtt/cluster.js';
+import { RedisAuthThrottle } from '../../ingest/mqtt/redis-auth-throttle.js';
 import type { LoginAttempts } from '../auth/login-throttle.js';
 import type { CommandTransport } from '../commands/commands.js';
 import { ClusterBus } from './bus.js';
+import { CameraPublishers } from './camera-publishers.js';
 import { CommandRelay } from './command-relay.js';
 import { AdvisoryLockElection, OneProcess, type Singletons } from './leader.js';
 import { RedisLoginAttempts } from './login-attempts.js';
 import { BEAT_MS, Membership } from './membership.js';
 import { DeviceOwnership } from './ownership.js';
+import { PresenceSweep, type PresenceTargets } from './presence.js';
 import { connectRedis } from './redis.js';
 import { SharedCaches } from './shared-caches.js';
 
@@ -31,6 +36,8 @@ export interface Cluster {
   /** Null with one process. */
   readonly caches: SharedCaches | null;
   readonly ownership: DeviceOwnership | null;
+  /** Which process each publishing camera streams to; null alone. */
+  readonly cameraPublishers: CameraPublishers | null;
   /** Failed logins counted in Redis; undefined with one process (each counts in memory). */
   readonly loginAttempts: LoginAttempts | undefined;
   /** socket.io's adapter: browsers on any process see every process's updates. Undefined alone. */
@@ -41,6 +48,13 @@ export interface Cluster {
   commandTransport(local: CommandTransport): Promise<CommandTransport>;
   /** This process's connected service accounts (they alone may read device topics), for forwarding decisions. */
   reportServiceClients(count: () => number): void;
+  /**
+   * While this process leads: marks offline the devices and cameras of processes that died without a word (presence.ts).
+   * Nothing alone (a process that dies takes everything with it, as before).
+   */
+  sweepPresence(targets: PresenceTargets): void;
+  /** `listener` runs when this process finds the others took it for dead (its devices may have been marked offline). */
+  onRejoin(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -53,11 +67,14 @@ export function oneProcess(hubId: string, log: Logger, registry?: Registry): Clu
     singletons,
     caches: null,
     ownership: null,
+    cameraPublishers: null,
     loginAttempts: undefined,
     socketAdapter: undefined,
     brokerCluster: () => null,
     commandTransport: async (local) => local,
     reportServiceClients: () => undefined,
+    sweepPresence: () => undefined,
+    onRejoin: () => undefined,
     close: () => singletons.close(),
   };
 }
@@ -111,6 +128,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     stops.push(() => election.close());
     const ownership = new DeviceOwnership(redis, bus, membership, () => election.isLeader());
     const known = await ownership.start();
+    const cameraPublishers = new CameraPublishers(redis, instanceId);
 
     // Whether any service account is connected anywhere: only they may read device topics (ingest/mqtt/acl.ts).
     let serviceClients: () => number = () => 0;
@@ -140,6 +158,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       singletons: election,
       caches: new SharedCaches(bus, log),
       ownership,
+      cameraPublishers,
       loginAttempts: new RedisLoginAttempts(redis),
       socketAdapter: createAdapter(redis, adapterSub, { key: 'cityhub:socket.io' }),
       brokerCluster: () =>
@@ -147,6 +166,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           redisUrl: options.redisUrl,
           brokerId: instanceId,
           forwardDeviceData: () => anyServiceClient,
+          loginBackoff: new RedisAuthThrottle(redis, log.child({ part: 'mqtt-login' }), {
+            backoff: MQTT_LOGIN_BACKOFF,
+          }),
         }),
       async commandTransport(local) {
         const relay = new CommandRelay(bus, ownership, local, log.child({ part: 'command-relay' }));
@@ -156,6 +178,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       reportServiceClients(count) {
         serviceClients = count;
         void countServices().catch(() => undefined);
+      },
+      sweepPresence(targets) {
+        const sweep = new PresenceSweep({
+          membership,
+          ownership,
+          publishers: cameraPublishers,
+          targets,
+          log: log.child({ part: 'presence' }),
+        });
+        election.run('presence-sweep', () => sweep.start());
+      },
+      onRejoin(listener) {
+        membership.onRejoin(() => listener());
       },
       close,
     };

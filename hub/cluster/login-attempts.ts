@@ -4,22 +4,13 @@
 // `forgetAfterMs`. Each failure is one atomic script, so concurrent guesses on several processes all count.
 import type { Redis } from 'ioredis';
 import type { ThrottleOptions } from '../../ingest/mqtt/auth-throttle.js';
+import { BACKOFF_FAILURE_SCRIPT } from '../../ingest/mqtt/redis-auth-throttle.js';
 import {
   throttleSettings,
   usernameKey,
   type LoginAttempts,
   type LoginThrottleOptions,
 } from '../auth/login-throttle.js';
-
-const FAILURE = `
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-local over = failures - tonumber(ARGV[2])
-if over > 0 then
-  local delay = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * math.pow(2, math.min(over - 1, 40)))
-  redis.call('HSET', KEYS[1], 'blockedUntil', tonumber(ARGV[1]) + delay)
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return failures`;
 
 type Settings = Omit<ThrottleOptions, 'maxEntries'>;
 
@@ -54,7 +45,16 @@ export class RedisLoginAttempts implements LoginAttempts {
   }
 
   private count(key: string, s: Settings, nowMs: number): Promise<unknown> {
-    return this.redis.eval(FAILURE, 1, key, nowMs, s.freeFailures, s.baseDelayMs, s.maxDelayMs, s.forgetAfterMs);
+    return this.redis.eval(
+      BACKOFF_FAILURE_SCRIPT,
+      1,
+      key,
+      nowMs,
+      s.freeFailures,
+      s.baseDelayMs,
+      s.maxDelayMs,
+      s.forgetAfterMs,
+    );
   }
 }
 

@@ -18,13 +18,17 @@ export const PUBLIC_COUNTS = [
   'closedOnTime',
 ] as const;
 export const PUBLIC_RATES = ['closureRate', 'onTimeClosureRate', 'onTimeHandlingRate'] as const;
+export type PublicCount = (typeof PUBLIC_COUNTS)[number];
+export type PublicRate = (typeof PUBLIC_RATES)[number];
 
 export interface PublicFigure {
+  /** Area code, department id or `component:0101`; '' for the city. */
   id: string;
   name: string | null;
-  counts: Record<string, number>;
+  /** The counts meaningful for the object (counters.ts). */
+  counts: Partial<Record<PublicCount, number>>;
   /** Rates as fractions (0–1); null when nothing was due. */
-  rates: Record<string, number | null>;
+  rates: Partial<Record<PublicRate, number | null>>;
 }
 
 /** A class of problem also carries its English name (the catalogue's; null when it has none) for the public page. */
@@ -33,6 +37,7 @@ export interface PublicClassFigure extends PublicFigure {
 }
 
 export interface PublicFigures {
+  /** As asked: `2026-11`. */
   period: string;
   from: string;
   to: string;
@@ -42,6 +47,7 @@ export interface PublicFigures {
   districts: PublicFigure[];
   streets: PublicFigure[];
   departments: PublicFigure[];
+  /** Most reported first. */
   classes: PublicClassFigure[];
 }
 

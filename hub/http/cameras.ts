@@ -10,6 +10,7 @@ import {
   CameraError,
   redactRtspUrl,
   type Camera,
+  type CameraDto,
   type CameraPatch,
   type CameraRegistry,
   type CameraSource,
@@ -231,7 +232,7 @@ const CAMERA_PROBLEMS: ProblemTable<CameraError> = {
 };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const toBody = (c: Camera) => ({
+const toBody = (c: Camera): CameraDto => ({
   id: c.id,
   name: c.name,
   lon: c.lon,
@@ -241,7 +242,7 @@ const toBody = (c: Camera) => ({
   source: c.source,
   rtspUrl: c.rtspUrl === null ? null : redactRtspUrl(c.rtspUrl),
   sampleIntervalMs: c.sampleIntervalMs,
-  zones: c.zones as unknown as Array<Record<string, unknown>>,
+  zones: c.zones,
   enabled: c.enabled,
   status: c.status,
   statusChangedAt: iso(c.statusChangedAt),

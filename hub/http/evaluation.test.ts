@@ -308,7 +308,7 @@ beforeAll(async () => {
   await act('2026-10-29T09:30', 'disp', c9, 'dispatch', W);
   await act('2026-10-29T10:00', 'water1', c9, 'start');
   await act('2026-10-29T10:30', 'water1', c9, 'requestPark', { reason: '涉及拆迁' });
-  await act('2026-10-29T11:00', 'boss', c9, 'denyException', { note: '先处置' });
+  await act('2026-10-29T11:00', 'boss', c9, 'denyPark', { note: '先处置' });
   await act('2026-10-29T13:40', 'water1', c9, 'requestPark', { reason: '拆迁未完成' });
   await act('2026-10-29T14:00', 'boss', c9, 'approvePark');
 

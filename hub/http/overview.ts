@@ -1,30 +1,53 @@
-// 案件概况接口 the case overview API for the leader's dashboard (领导) and the supervision centre: open, overdue, supervised
-// (督办) and closed-this-month counts, in total and by department and district (hub/cases/statistics.ts). Counts
-// only; the cases themselves come from GET /api/cases.
-import { Type } from '@sinclair/typebox';
+// 案件概况接口 the case overview API for the leader's dashboard (领导) and the supervision centre, in two kinds of figure
+// that are never mixed (hub/evaluation/leader-figures.ts): `now`, the cases open, overdue and supervised (督办) at this
+// instant, and `month`, the evaluation's indicators of the current month in China Standard Time — equal to what
+// GET /api/evaluation answers for that month. In total and by department and district; counts only, the cases come
+// from GET /api/cases.
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
 import { CENTRE_ROLES } from '../cases/case-service.js';
-import { caseOverview } from '../cases/statistics.js';
+import { LEADER_COUNTS, LEADER_RATES, leaderOverview } from '../evaluation/leader-figures.js';
+import type { EvaluationService } from '../evaluation/service.js';
 import { requireRoles, type Authenticator } from './guard.js';
 import { problemResponses, problemSchema } from './problem.js';
 
 export interface OverviewRoutesOptions {
-  pool: pg.Pool;
   auth: Authenticator;
-  /** The city's time zone: "this month" on its clock. */
-  timeZone: string;
-  now?: () => number;
+  /** The month's figures, the database of the live ones, and the clock of both. */
+  evaluation: EvaluationService;
 }
 
 const problems = problemResponses(problemSchema());
 const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
-const Counts = {
-  open: Type.Integer({ description: 'Still needing somebody’s work' }),
-  overdue: Type.Integer({ description: 'Dispatched or in handling past the handling deadline' }),
-  supervised: Type.Integer({ description: 'Open and flagged 督办' }),
-  closed: Type.Integer({ description: 'Closed this month' }),
-};
+const Now = Type.Object(
+  {
+    open: Type.Integer({ description: 'Open now: still needing somebody’s work' }),
+    overdue: Type.Integer({ description: 'Overdue now: dispatched or in handling past the handling deadline' }),
+    supervised: Type.Integer({ description: 'Supervised now: open and flagged 督办' }),
+  },
+  { additionalProperties: false, description: 'Live states at `at`, not counts of a period' },
+);
+const optional = (ids: readonly string[], schema: () => TSchema) =>
+  Object.fromEntries(ids.map((id) => [id, Type.Optional(schema())]));
+const Month = Type.Object(
+  {
+    counts: Type.Object(
+      optional(LEADER_COUNTS, () => Type.Integer()),
+      {
+        additionalProperties: false,
+        description: 'The evaluation’s counts of the month meaningful for the object (hub/evaluation/counters.ts)',
+      },
+    ),
+    rates: Type.Object(
+      optional(LEADER_RATES, () => Type.Unsafe<number | null>({ type: ['number', 'null'] })),
+      {
+        additionalProperties: false,
+        description: 'Fractions 0–1 (hub/evaluation/rates.ts); null when nothing was due',
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
 const Group = Type.Object(
   {
     id: Type.Unsafe<string | null>({
@@ -32,27 +55,40 @@ const Group = Type.Object(
       description: 'Department id or district code; null: not dispatched yet (or outside the grid)',
     }),
     name: NullableString,
-    ...Counts,
+    now: Now,
+    month: Type.Union([Month, Type.Null()], {
+      description: 'null for the group without an id: the evaluation has no such object',
+    }),
   },
   { additionalProperties: false },
 );
 
 export async function overviewRoutes(app: FastifyInstance, opts: OverviewRoutesOptions): Promise<void> {
-  const now = opts.now ?? Date.now;
+  const { evaluation } = opts;
   app.get(
     '/api/cases/overview',
     {
       onRequest: requireRoles(opts.auth, CENTRE_ROLES),
       schema: {
-        summary: '案件概况 open, overdue, supervised and closed-this-month counts by department and district',
+        summary: '案件概况 cases open, overdue and supervised now, and the evaluation’s figures of the current month',
+        description:
+          '`now`: live states at `at`. `month`: the evaluation’s counts and rates of the current month (China ' +
+          'Standard Time), equal to GET /api/evaluation/{city,district,department} for that month.',
         tags: ['cases'],
         response: {
           200: Type.Object(
             {
               at: Type.String({ format: 'date-time' }),
-              month: Type.String(),
-              timeZone: Type.String(),
-              totals: Type.Object(Counts, { additionalProperties: false }),
+              month: Type.Object(
+                {
+                  period: Type.String({ description: 'YYYY-MM' }),
+                  from: Type.String({ description: 'First local day, YYYY-MM-DD' }),
+                  to: Type.String({ description: 'Last local day, included' }),
+                  timeZone: Type.String(),
+                },
+                { additionalProperties: false },
+              ),
+              totals: Type.Object({ now: Now, month: Month }, { additionalProperties: false }),
               byDepartment: Type.Array(Group),
               byDistrict: Type.Array(Group),
             },
@@ -63,7 +99,7 @@ export async function overviewRoutes(app: FastifyInstance, opts: OverviewRoutesO
       },
     },
     async () => {
-      const overview = await caseOverview(opts.pool, now(), opts.timeZone);
+      const overview = await leaderOverview(evaluation);
       return { ...overview, at: overview.at.toISOString() };
     },
   );

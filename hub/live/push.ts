@@ -12,6 +12,7 @@ import {
   personalScope,
   type PositionViewer,
 } from '../positions/access.js';
+import { nextFlight } from './next-flight.js';
 import { LiveViewers, type ViewerSource } from './viewers.js';
 
 export interface LivePositionDto {
@@ -258,16 +259,20 @@ export class LivePush {
     private readonly deps: LiveDeps,
   ) {
     this.viewers = new LiveViewers(namespace, deps.access ?? null, { recheckMs: deps.accessRecheckMs, log: deps.log });
+    // Many subscribers at once (a control room opening, every browser back after a restart) share loads.
+    const positionsNow = nextFlight(() => deps.snapshot());
+    const casesNow = deps.caseSnapshot ? nextFlight(deps.caseSnapshot) : () => Promise.resolve([]);
+    const camerasNow = deps.cameraSnapshot ? nextFlight(deps.cameraSnapshot) : () => Promise.resolve([]);
+    const candidatesNow = deps.candidateSnapshot ? nextFlight(deps.candidateSnapshot) : () => Promise.resolve([]);
     namespace.on('connection', (socket) => {
       socket.on(SUBSCRIBE_EVENT, (raw: unknown, ack?: (reply: unknown) => void) => {
         const sub = parseSubscription(raw);
         if (typeof sub === 'string') return ack?.({ error: sub });
         this.subscriptions.set(socket, sub);
-        const cases = sub.layers.has('cases') && deps.caseSnapshot ? deps.caseSnapshot() : Promise.resolve([]);
-        const cameras = sub.layers.has('cameras') && deps.cameraSnapshot ? deps.cameraSnapshot() : Promise.resolve([]);
-        const candidates =
-          sub.layers.has('candidates') && deps.candidateSnapshot ? deps.candidateSnapshot() : Promise.resolve([]);
-        Promise.all([deps.snapshot(), cases, cameras, candidates, this.viewers.current(socket)]).then(
+        const cases = sub.layers.has('cases') ? casesNow() : Promise.resolve([]);
+        const cameras = sub.layers.has('cameras') ? camerasNow() : Promise.resolve([]);
+        const candidates = sub.layers.has('candidates') ? candidatesNow() : Promise.resolve([]);
+        Promise.all([positionsNow(), cases, cameras, candidates, this.viewers.current(socket)]).then(
           ([snap, open, cams, pending, viewer]) => {
             const device = deviceFor(viewer);
             const positions = snap.positions
@@ -286,7 +291,10 @@ export class LivePush {
             });
             ack?.({ ok: true, layers: [...sub.layers], bbox: sub.bbox, personal: personalScope(viewer) });
           },
-          () => ack?.({ error: 'snapshot unavailable; retry' }),
+          (err: unknown) => {
+            deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'live: snapshot failed');
+            ack?.({ error: 'snapshot unavailable; retry' });
+          },
         );
       });
     });

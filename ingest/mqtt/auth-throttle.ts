@@ -1,5 +1,7 @@
 // Brute-force protection (防暴力破解): each failed MQTT login from an address doubles how long that address must wait
-// before it may try again (1 s, 2 s, 4 s … up to a cap); a success clears it. Pure: the clock is an argument.
+// before it may try again (1 s, 2 s, 4 s … up to a cap); a success clears it. Pure: the clock is an argument. This
+// process's memory (AuthThrottle); with several hub processes the same back-off is counted in Redis
+// (redis-auth-throttle.ts), behind one interface (LoginBackoff).
 
 export interface ThrottleOptions {
   /** Failures allowed before any waiting starts (a device with a typo in its config should not be locked at once). */
@@ -11,13 +13,34 @@ export interface ThrottleOptions {
   maxEntries: number;
 }
 
+/** The MQTT broker's back-off: three free failures, then 1 s doubling up to 5 min; forgotten after 30 quiet minutes. */
+export const MQTT_LOGIN_BACKOFF: ThrottleOptions = {
+  freeFailures: 3,
+  baseDelayMs: 1000,
+  maxDelayMs: 5 * 60_000,
+  forgetAfterMs: 30 * 60_000,
+  maxEntries: 100_000,
+};
+
+/**
+ * Where failed logins per address are counted: in memory (AuthThrottle, one process) or in Redis (RedisAuthThrottle,
+ * every process together). The Redis one answers with promises, which never reject (it fails open and logs);
+ * `retryAfterMs` is checked on every CONNECT.
+ */
+export interface LoginBackoff {
+  /** How many ms this address must still wait; 0 means it may try now. */
+  retryAfterMs(address: string, nowMs: number): number | Promise<number>;
+  failure(address: string, nowMs: number): void | Promise<void>;
+  success(address: string): void | Promise<void>;
+}
+
 interface Entry {
   failures: number;
   blockedUntilMs: number;
   lastMs: number;
 }
 
-export class AuthThrottle {
+export class AuthThrottle implements LoginBackoff {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly options: ThrottleOptions) {}

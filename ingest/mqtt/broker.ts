@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Observation, Rejection } from '../observation.js';
 import type { ValidationLimits } from '../pipeline/validate.js';
 import { canSubscribe, type DeviceKind, type Principal } from './acl.js';
-import { AuthThrottle } from './auth-throttle.js';
+import { AuthThrottle, MQTT_LOGIN_BACKOFF } from './auth-throttle.js';
 import { ClusterEmitter, type BrokerCluster, type EmittedPacket } from './cluster.js';
 import { makeAuthenticate, remoteAddress, type AuthFailure, type AuthResult } from './connect.js';
 import { makeAuthorizePublish } from './publish.js';
@@ -22,8 +22,11 @@ export interface MqttIngestSinks {
   admit?(deviceId: string, nowMs: number): Rejection | null;
   /** A device subscribed to its commands: whatever is waiting for it can be sent now. */
   listeningForCommands?(deviceId: string): void;
-  /** A device's connection is ready (before any of its messages is handled). */
-  deviceConnected?(deviceId: string): void;
+  /**
+   * A device's connection is ready (before any of its messages is handled); `atMs` is also the time of the 'online'
+   * status the broker records for it.
+   */
+  deviceConnected?(deviceId: string, atMs: number): void;
 }
 
 export interface MqttIngestOptions {
@@ -48,6 +51,11 @@ export interface MqttIngest {
    * was handed over (the device's answer comes later, on its acks topic).
    */
   sendCommand(deviceId: string, commandId: string, body: unknown): Promise<boolean>;
+  /**
+   * Records every device connected here online again, as if it had just connected (deviceConnected and an 'online'
+   * status): for when the other hub processes took this one for dead and marked its devices offline. Returns how many.
+   */
+  reannounceDevices(): number;
   close(): Promise<void>;
 }
 
@@ -105,13 +113,8 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   };
   broker.authenticate = makeAuthenticate({
     authenticate: (u, p) => sinks.authenticate(u, p),
-    throttle: new AuthThrottle({
-      freeFailures: 3,
-      baseDelayMs: 1000,
-      maxDelayMs: 5 * 60_000,
-      forgetAfterMs: 30 * 60_000,
-      maxEntries: 100_000,
-    }),
+    // Several processes: counted in Redis for all of them. Alone: in this process's memory.
+    throttle: cluster?.loginBackoff ?? new AuthThrottle(MQTT_LOGIN_BACKOFF),
     log,
     now,
     principals,
@@ -142,12 +145,12 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
   };
   broker.authorizeForward = (_client, packet) => (dropped.has(packet.payload as object) ? null : packet);
 
-  const status = (principal: Principal, state: 'online' | 'offline', client: Client) => {
+  const status = (principal: Principal, state: 'online' | 'offline', client: Client, atMs = now()) => {
     if (principal.type !== 'device') return;
     const observation: Observation = {
       type: 'status',
       deviceId: principal.id,
-      timeMs: now(),
+      timeMs: atMs,
       state,
       batteryPct: null,
       signalDbm: null,
@@ -172,8 +175,9 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     const principal = principals.get(client);
     if (!principal) return;
     connected.set(client, principal);
-    if (principal.type === 'device') sinks.deviceConnected?.(principal.id);
-    status(principal, 'online', client);
+    const atMs = now();
+    if (principal.type === 'device') sinks.deviceConnected?.(principal.id, atMs);
+    status(principal, 'online', client, atMs);
     // A resumed session (MQTT 3.1.1 clean session 0, MQTT 5 session expiry) gets its subscriptions back without a
     // SUBSCRIBE, and aedes emits no 'subscribe' event for them.
     const restored = (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions;
@@ -239,6 +243,17 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
           (err) => (err ? reject(err) : resolve(true)),
         );
       }),
+    reannounceDevices: () => {
+      let n = 0;
+      for (const [client, principal] of connected) {
+        if (principal.type !== 'device' || client.closed) continue;
+        const atMs = now();
+        sinks.deviceConnected?.(principal.id, atMs);
+        status(principal, 'online', client, atMs);
+        n++;
+      }
+      return n;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         // The broker first: it disconnects the clients, which lets the TCP server finish closing.

@@ -1,13 +1,14 @@
 // 集群消息代理 the broker's shared state when several hub processes run aedes behind one address: subscriptions,
 // retained messages, QoS 1/2 in-flight state, offline queues and wills in Redis (aedes-persistence-redis), and every
 // publish fanned out through Redis pub/sub (mqemitter-redis), so a device may connect to any process and a command
-// published on one reaches a device connected to another. Device data is ingested in authorizePublish, which runs only
-// for the publishing client's own connection: copies forwarded from other processes go to subscribers, never to the
-// pipeline.
+// published on one reaches a device connected to another; failed logins are counted per address for all of them
+// (redis-auth-throttle.ts). Device data is ingested in authorizePublish, which runs only for the publishing client's
+// own connection: copies forwarded from other processes go to subscribers, never to the pipeline.
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import mqemitterRedis from 'mqemitter-redis';
+import type { LoginBackoff } from './auth-throttle.js';
 import { parseDeviceTopic } from './topics.js';
 
 /** The message emitter aedes fans publishes out with (mqemitter's interface, as aedes uses it). */
@@ -44,6 +45,8 @@ export interface BrokerCluster {
    * device topics, so when none is subscribed anywhere, Redis is spared one PUBLISH per message. Default: always.
    */
   forwardDeviceData(): boolean;
+  /** Failed logins per address counted for every process (redis-auth-throttle.ts); absent: this process's memory. */
+  loginBackoff?: LoginBackoff;
 }
 
 const require = createRequire(import.meta.url);
@@ -59,6 +62,7 @@ export interface RedisBrokerOptions {
   forwardDeviceData?: () => boolean;
   /** Offline messages handed to a client on CONNECT at most (aedes-persistence-redis `maxSessionDelivery`). */
   maxSessionDelivery?: number;
+  loginBackoff?: LoginBackoff;
 }
 
 /** The Redis-backed emitter and persistence for one broker process (three Redis connections). */
@@ -74,6 +78,7 @@ export function redisBrokerCluster(options: RedisBrokerOptions): BrokerCluster {
       maxSessionDelivery: options.maxSessionDelivery ?? 1000,
     }),
     forwardDeviceData: options.forwardDeviceData ?? (() => true),
+    ...(options.loginBackoff ? { loginBackoff: options.loginBackoff } : {}),
   };
 }
 

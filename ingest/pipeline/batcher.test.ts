@@ -90,6 +90,42 @@ describe('Batcher ordering and backpressure', () => {
     await Promise.all([pending, waiting]);
     expect(below).toBe(true);
   });
+
+  it('lets held callers through in order and only as many as there is room for, so the limit holds', async () => {
+    const gates: (() => void)[] = [];
+    const b = new Batcher<number>({
+      maxRows: 2,
+      maxWaitMs: 1,
+      sink: () => new Promise<void>((r) => gates.push(r)),
+    });
+    const limit = 4;
+    const adds: Promise<void>[] = [b.addMany([0, 0, 0, 0])]; // full: two batches of two, both held by the sink
+    const through: number[] = [];
+    let peak = b.queued();
+    // Ten callers held at once, each adding one item as soon as it is let through (as the ingest pipeline does).
+    const callers = Array.from({ length: 10 }, (_, i) =>
+      b.whenQueuedBelow(limit, 1).then(() => {
+        through.push(i);
+        adds.push(b.addMany([i]));
+        peak = Math.max(peak, b.queued());
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(through).toEqual([]);
+    // Each written batch of two frees room for two: exactly two callers pass, the oldest first.
+    while (through.length < 10) {
+      await new Promise((r) => setTimeout(r, 5));
+      gates.shift()?.();
+    }
+    await Promise.all(callers);
+    expect(through).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(peak).toBeLessThanOrEqual(limit);
+    while (gates.length > 0 || b.queued() > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(adds);
+  });
 });
 
 describe('Batcher with two writers', () => {

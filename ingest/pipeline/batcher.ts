@@ -29,7 +29,7 @@ export class Batcher<T> {
   private timer: NodeJS.Timeout | null = null;
   private readonly writing = new Set<Promise<void>>();
   private queuedItems = 0;
-  private readonly drainWaiters: { limit: number; resolve: () => void }[] = [];
+  private readonly drainWaiters: { limit: number; count: number; resolve: () => void }[] = [];
   private closed = false;
 
   constructor(private readonly options: BatcherOptions<T>) {}
@@ -64,10 +64,14 @@ export class Batcher<T> {
     ).then(() => undefined);
   }
 
-  /** Resolves once fewer than `limit` items are waiting to be durable (for backpressure). */
-  whenQueuedBelow(limit: number): Promise<void> {
-    if (this.queuedItems < limit) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push({ limit, resolve }));
+  /**
+   * Resolves once fewer than `limit` items are waiting to be durable (for backpressure). Waiters are let through in
+   * the order they came and only as many as there is room for (`count`: the items each means to add), so tens of
+   * thousands of held publishers do not all rush in at the first room and overshoot the limit by their number.
+   */
+  whenQueuedBelow(limit: number, count = 1): Promise<void> {
+    if (this.queuedItems < limit && this.drainWaiters.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ limit, count, resolve }));
   }
 
   /** Hands the batch being filled to the writer now. */
@@ -116,13 +120,16 @@ export class Batcher<T> {
     }
   }
 
+  /** First come, first through, while the room lasts (the ones let through add their items right after). */
   private releaseDrainWaiters(): void {
-    for (let i = this.drainWaiters.length - 1; i >= 0; i--) {
-      const waiter = this.drainWaiters[i]!;
-      if (this.queuedItems < waiter.limit) {
-        this.drainWaiters.splice(i, 1);
-        waiter.resolve();
-      }
+    let admitted = 0;
+    let released = 0;
+    while (released < this.drainWaiters.length) {
+      const waiter = this.drainWaiters[released]!;
+      if (this.queuedItems + admitted >= waiter.limit) break;
+      admitted += waiter.count;
+      released++;
     }
+    for (const waiter of this.drainWaiters.splice(0, released)) waiter.resolve();
   }
 }

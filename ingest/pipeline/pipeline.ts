@@ -23,9 +23,10 @@ export class IngestPipeline {
         this.options.onShed?.(observations.length);
         throw new Rejection('rate_limited', 'the hub is overloaded: QoS 0 messages are being dropped; use QoS 1');
       }
-      // Holding the acknowledgement slows this publisher down (it has a window of unacknowledged messages).
-      await batcher.whenQueuedBelow(maxQueued);
     }
+    // Holding the acknowledgement slows this publisher down (it has a window of unacknowledged messages). Held
+    // publishers go through in turn, as room frees (also when others are already waiting, so none overtakes them).
+    if (qos !== 0) await batcher.whenQueuedBelow(maxQueued, observations.length);
     for (const o of observations) {
       if (o.type !== 'position') continue;
       const flags = this.options.jumps.check(o.deviceId, o);

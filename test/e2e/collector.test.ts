@@ -6,10 +6,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { png, startE2eCity, type E2eCity, type Json } from '../support/e2e-city.js';
-import { recordPageErrors } from '../support/browser.js';
+import { answerTask, fillReport, logInOnPhone, openPhone, openTask } from '../support/phone-page.js';
 import { waitFor } from '../support/wait.js';
 
-const PHONE = { width: 390, height: 844 };
 /** Where the phone is: 泉城路, inside the demo grid. */
 const HERE = { latitude: 36.6628, longitude: 117.0213, accuracy: 8 };
 
@@ -17,40 +16,15 @@ let city: E2eCity;
 let context: BrowserContext;
 let page: Page;
 
-async function phone(options: { geolocation: boolean }): Promise<{ context: BrowserContext; page: Page }> {
-  const ctx = await city.browser.newContext({
-    viewport: PHONE,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    ...(options.geolocation ? { geolocation: HERE, permissions: ['geolocation'] } : {}),
-  });
-  const p = await ctx.newPage();
-  recordPageErrors(p, city.pageErrors);
-  return { context: ctx, page: p };
-}
-
 /** The collector's cases with this description, as the hub has them. */
 async function casesDescribed(description: string): Promise<Json[]> {
   const page = await city.call('GET', '/api/cases?source=collector&limit=200');
   return page.items.filter((c: Json) => c.description === description);
 }
 
-/** Fills the report form: photo, GPS point (waited for), class 0101 by its code, description. */
-async function fillReport(p: Page, description: string, photo: Buffer): Promise<void> {
-  await p.locator('[data-testid="tab-report"]').click();
-  await p.setInputFiles('[data-testid="photo-input"]', { name: 'cover.png', mimeType: 'image/png', buffer: photo });
-  await p.locator('[data-testid="photo-preview"]').waitFor();
-  await p.locator('[data-testid="location-value"]').waitFor();
-  await p.locator('[data-testid="class-search"]').fill('0101');
-  await p.locator('[data-testid="class-results"] button[data-class="component:0101"]').click();
-  await p.locator('[data-testid="class-chosen"]').waitFor();
-  await p.locator('[data-testid="description"]').fill(description);
-}
-
 beforeAll(async () => {
   city = await startE2eCity('collector');
-  ({ context, page } = await phone({ geolocation: true }));
+  ({ context, page } = await openPhone(city, HERE));
 });
 
 afterAll(async () => {
@@ -60,9 +34,7 @@ afterAll(async () => {
 
 describe('the collector’s phone app', () => {
   it('reports a problem with a photo and the GPS position, and the case appears in the API', async () => {
-    await page.goto(`${city.base}/collector`);
-    await city.logIn(page, 'collector');
-    await page.locator('[data-testid="tab-report"]').waitFor();
+    await logInOnPhone(city, page, 'collector');
     const location = page.locator('[data-testid="location-value"]');
     await location.waitFor();
     expect(Number(await location.getAttribute('data-lat'))).toBeCloseTo(HERE.latitude, 6);
@@ -186,10 +158,7 @@ describe('the collector’s phone app', () => {
     });
     await city.as('acceptor', 'POST', `/api/cases/${complaint.id}/actions/requestVerify`, { collectorId: me.id });
 
-    await page.locator('[data-testid="tab-tasks"]').click();
-    await page.locator('[data-testid="tasks-refresh"]').click();
-    const task = page.locator(`[data-testid="task"][data-case-id="${complaint.id}"]`);
-    await task.waitFor();
+    const task = await openTask(page, complaint.id);
     // The way there: distance from the phone (about 1.1 km) and a link for the phone's map app.
     await expect.poll(() => task.locator('[data-testid="task-distance"]').textContent()).toMatch(/1\.\d km/);
     expect(await task.locator('[data-testid="task-navigate"]').getAttribute('href')).toMatch(
@@ -199,15 +168,7 @@ describe('the collector’s phone app', () => {
     expect(await task.textContent()).not.toContain('13800001234');
     await city.screenshot(page, 'collector-tasks.png');
 
-    await task.locator('button[data-action="verify"]').click();
-    await task.locator('[data-testid="task-text"]').fill('现场确认：垃圾堆放约2平方米');
-    await page.setInputFiles('[data-testid="task-photo-input"]', {
-      name: 'site.png',
-      mimeType: 'image/png',
-      buffer: png(320, 240, [90, 140, 60]),
-    });
-    await task.locator('[data-testid="photo-preview"]').waitFor();
-    await task.locator('[data-testid="task-submit"]').click();
+    await answerTask(task, 'verify', '现场确认：垃圾堆放约2平方米', png(320, 240, [90, 140, 60]));
     await page.locator('[data-testid="task-done"]').waitFor();
     expect(await page.locator(`[data-testid="task"][data-case-id="${complaint.id}"]`).count()).toBe(0);
 
@@ -236,10 +197,7 @@ describe('the collector’s phone app', () => {
     // Default re-inspector: the collector who reported it.
     await city.as('shiftleader', 'POST', `/api/cases/${made.id}/actions/assignReinspect`, {});
 
-    await page.locator('[data-testid="tab-tasks"]').click();
-    await page.locator('[data-testid="tasks-refresh"]').click();
-    const task = page.locator(`[data-testid="task"][data-case-id="${made.id}"]`);
-    await task.waitFor();
+    const task = await openTask(page, made.id);
     expect(await task.getAttribute('data-state')).toBe('reinspecting');
     await expect.poll(() => task.textContent()).toContain('已补装井盖');
     expect(await task.locator('[data-testid="task-distance"]').textContent()).toContain('0 m');
@@ -247,9 +205,7 @@ describe('the collector’s phone app', () => {
     expect(
       await task.locator('button[data-action]').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
     ).toEqual(['reinspectPass', 'reinspectFail']);
-    await task.locator('button[data-action="reinspectPass"]').click();
-    await task.locator('[data-testid="task-text"]').fill('井盖已补齐');
-    await task.locator('[data-testid="task-submit"]').click();
+    await answerTask(task, 'reinspectPass', '井盖已补齐');
     await expect.poll(() => page.locator('[data-testid="task-done"]').textContent()).toContain(made.number);
 
     const after = await city.call('GET', `/api/cases/${made.id}`);
@@ -259,7 +215,7 @@ describe('the collector’s phone app', () => {
   });
 
   it('picks the point on the map when there is no GPS fix, and speaks English on request', async () => {
-    const { context: noGps, page: p } = await phone({ geolocation: false });
+    const { context: noGps, page: p } = await openPhone(city, null);
     try {
       await p.goto(`${city.base}/collector`);
       await city.logIn(p, 'collector');

@@ -1,5 +1,6 @@
 // Browser end to end for the leader's screen (领导, issue 8): Chromium at 1920×1080, the demo leader logs in, sees the
-// overview figures the hub computes (open, overdue, supervised, closed by department and district), flags an open case
+// overview figures the hub computes (open, overdue and supervised now; the month's figures, the evaluation's, equal to
+// GET /api/evaluation of the same month; by department and district), flags an open case
 // for supervision (督办) through the workflow table's `supervise` action and clears it again — each checked in the
 // case API and its audit log. A collector opening the screen is refused. Screenshots to test-artifacts/.
 import type { Page } from 'playwright-core';
@@ -24,23 +25,36 @@ afterAll(async () => {
 });
 
 describe('the leader’s screen', () => {
-  it('shows the overview the hub computes, by department and district', async () => {
+  it('shows the cases open, overdue and supervised now, and the evaluation’s figures of the month', async () => {
     await page.goto(`${city.base}/leader`);
     await city.logIn(page, 'leader');
     await page.locator('[data-testid="count-open"]').waitFor();
     const overview = await city.as('leader', 'GET', '/api/cases/overview');
-    expect(overview.totals.open).toBe(3); // the demo city's three reports
-    expect(await count('open')).toBe(String(overview.totals.open));
-    expect(await count('overdue')).toBe(String(overview.totals.overdue));
+    expect(overview.totals.now.open).toBe(3); // the demo city's three reports
+    expect(await count('open')).toBe(String(overview.totals.now.open));
+    expect(await count('overdue')).toBe(String(overview.totals.now.overdue));
     expect(await count('supervised')).toBe('0');
-    expect(await count('closed')).toBe(String(overview.totals.closed));
+
+    // The month's figures are the evaluation's of the same month, on the screen as the hub gives them.
+    const evaluated = await city.as('leader', 'GET', `/api/evaluation/city?period=${overview.month.period}`);
+    const month = evaluated.objects[0];
+    for (const id of ['reported', 'filed', 'closed']) {
+      expect(overview.totals.month.counts[id]).toBe(month.counts[id]);
+      const shown = await page.locator(`[data-testid="month-${id}"]`).textContent();
+      expect(shown?.trim()).toBe(String(month.counts[id]));
+    }
+    expect(overview.totals.month.rates.onTimeClosureRate).toBe(month.rates.onTimeClosureRate.value);
+    expect(await page.locator('[data-testid="month-figures"] h2').textContent()).toContain(overview.month.period);
 
     const districts = page.locator('[data-testid="by-district"] tbody tr');
     expect(await districts.count()).toBe(overview.byDistrict.length);
     const first = overview.byDistrict[0];
     expect(await districts.first().textContent()).toContain(first.name);
-    // Nothing dispatched yet: every open case is in the "not dispatched" row of the department table.
-    expect(await page.locator('[data-testid="by-department"] tbody tr[data-group=""]').textContent()).toContain('3');
+    // Nothing dispatched yet: every open case is in the "not dispatched" row of the department table, which the
+    // evaluation has no month's figures for.
+    const notDispatched = page.locator('[data-testid="by-department"] tbody tr[data-group=""]');
+    expect(await notDispatched.locator('[data-figure="open"]').textContent()).toBe('3');
+    expect(await notDispatched.locator('[data-figure="closed"]').textContent()).toBe('—');
   });
 
   it('flags a case for supervision (督办) and clears the flag again', async () => {
@@ -80,7 +94,17 @@ describe('the leader’s screen', () => {
   it('speaks English on request', async () => {
     await page.locator('[data-testid="locale-switch"]').click();
     const text = (await page.locator('[data-testid="leader-dashboard"]').textContent())!;
-    for (const label of ['Open cases', 'Overdue', 'Supervised cases', 'By department', 'By district', 'Supervise']) {
+    for (const label of [
+      'Open now',
+      'Overdue now',
+      'Supervised now',
+      'This month',
+      'On-time closure rate',
+      'Supervised cases',
+      'By department',
+      'By district',
+      'Supervise',
+    ]) {
       expect(text).toContain(label);
     }
     await city.screenshot(page, 'leader-en.png');

@@ -5,13 +5,24 @@
 // form is refused with an explanation and the case reloaded, a department sees only its own cases, a role opening
 // another role's screen is refused, and the English switch changes the labels. A screenshot of each screen goes to
 // test-artifacts/.
-import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordPageErrors, screenshot, submitLogin } from '../support/browser.js';
-import { png, startE2eCity, type E2eCity, type Json } from '../support/e2e-city.js';
-import { waitFor } from '../support/wait.js';
+import { screenshot } from '../support/browser.js';
+import { png, type E2eCity, type Json } from '../support/e2e-city.js';
+import {
+  attachPhoto,
+  detail,
+  offered,
+  openCase,
+  openScreen,
+  openTab,
+  openWorkflowScreen,
+  row,
+  startAction,
+  submitAction,
+  waitForThumbnails,
+  startWorkflowCity,
+} from '../support/workflow-page.js';
 
-const VIEWPORT = { width: 1920, height: 1080 };
 /** In the demo grid (Jinan old town); component 01xx there is the water company's (the demo's responsibility rules). */
 const SPOT = { lon: 117.0213, lat: 36.6628 };
 const NEAR_SPOT = { lon: 117.0213, lat: 36.66288 }; // ~9 m north: a duplicate
@@ -19,8 +30,6 @@ const ELSEWHERE = { lon: 117.0301, lat: 36.6589 };
 
 let city: E2eCity;
 let base: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
 
 const call: E2eCity['call'] = (...args) => city.call(...args);
 const as: E2eCity['as'] = (...args) => city.as(...args);
@@ -66,62 +75,6 @@ async function advance(id: string, steps: string[]): Promise<Json> {
   return c;
 }
 
-// ---- the browser
-
-async function openScreen(username: string, route: string): Promise<Page> {
-  const context = await city.browser.newContext({ viewport: VIEWPORT });
-  contexts.push(context);
-  const page = await context.newPage();
-  recordPageErrors(page, pageErrors, username);
-  await page.goto(`${base}${route}`);
-  await submitLogin(page, username, city.password);
-  return page;
-}
-
-async function openWorkflowScreen(username: string, route: string): Promise<Page> {
-  const page = await openScreen(username, route);
-  await page.waitForSelector('.workflow-screen [data-live="live"]', { timeout: 20_000 });
-  return page;
-}
-
-const row = (id: string) => `tr.case-row[data-case-id="${id}"]`;
-const detail = (id: string, state?: string) =>
-  `article.case-detail[data-case-id="${id}"]${state ? `[data-state="${state}"]` : ''}`;
-
-async function openTab(page: Page, tab: string): Promise<void> {
-  await page.click(`button[data-tab="${tab}"]`);
-  await page.waitForSelector(`button[data-tab="${tab}"][aria-selected="true"]`);
-}
-
-/** Opens the case from the current queue and waits for its detail in the given state. */
-async function openCase(page: Page, id: string, state: string): Promise<void> {
-  await page.click(row(id));
-  await page.waitForSelector(detail(id, state));
-}
-
-async function startAction(page: Page, action: string): Promise<void> {
-  await page.click(`.action-panel button[data-action="${action}"]`);
-  await page.waitForSelector(`form.action-form[data-action="${action}"]`);
-}
-
-async function submitAction(page: Page, action: string): Promise<void> {
-  await page.click(`form.action-form[data-action="${action}"] [data-testid="submit-action"]`);
-}
-
-/** The actions the panel offers, in order. */
-const offered = (page: Page) =>
-  page.$$eval('.action-panel button[data-action]', (els) => els.map((e) => e.getAttribute('data-action')));
-
-/** Whether every photo thumbnail on the page has been decoded (a real image, not a placeholder). */
-async function waitForThumbnails(page: Page, scope: string): Promise<number> {
-  return waitFor(`photos under ${scope}`, () =>
-    page.$$eval(`${scope} img`, (imgs) => {
-      const loaded = imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0);
-      return imgs.length > 0 && loaded.length === imgs.length ? loaded.length : null;
-    }),
-  );
-}
-
 // ---- the cases this file carries through the screens
 
 /** The main case: reported → verified → accepted → filed → dispatched → handled → re-inspected → closed. */
@@ -135,20 +88,17 @@ let toVoid: Json;
 let otherDepartment: Json;
 
 beforeAll(async () => {
-  city = await startE2eCity('workflow', { webSnapshot: true });
+  ({ city, situationId } = await startWorkflowCity('workflow'));
   base = city.base;
-  const situations = (await call('GET', '/api/catalogue/classes/component:0101')).situations as Json[];
-  situationId = situations.find((s) => s.limit !== null).id;
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await city?.close();
 });
 
 describe('the acceptor’s screen', () => {
   it('shows a new report live, sends it for verification, then accepts it under a situation', async () => {
-    const page = await openWorkflowScreen('acceptor', '/acceptor');
+    const page = await openWorkflowScreen(city, 'acceptor', '/acceptor');
     await page.waitForSelector('button[data-tab="reported"][aria-selected="true"]');
 
     // Reported after the page was opened: the list follows without a reload.
@@ -194,7 +144,7 @@ describe('the acceptor’s screen', () => {
   });
 
   it('offers the nearby open case as a duplicate and merges into it; rejects another report with a reason', async () => {
-    const page = await openWorkflowScreen('acceptor', '/acceptor');
+    const page = await openWorkflowScreen(city, 'acceptor', '/acceptor');
     duplicate = await report('泉城路井盖坏了（重复）', NEAR_SPOT, false);
     toReject = await report('井盖完好，误报', ELSEWHERE, false);
     await page.waitForSelector(row(duplicate.id), { timeout: 10_000 });
@@ -222,7 +172,7 @@ describe('the acceptor’s screen', () => {
   });
 
   it('accepts a detector candidate with its evidence photo as a case', async () => {
-    const page = await openWorkflowScreen('acceptor', '/acceptor');
+    const page = await openWorkflowScreen(city, 'acceptor', '/acceptor');
     const snapshot = (await call('POST', '/api/media', new Uint8Array(png(160, 90, [200, 80, 40])))).id;
     const candidate = await call('POST', '/api/candidates', {
       detectorId: 'cam-e2e',
@@ -259,7 +209,7 @@ describe('the acceptor’s screen', () => {
 
 describe('the shift leader files, the dispatcher dispatches', () => {
   it('the shift leader files the accepted case', async () => {
-    const page = await openWorkflowScreen('shiftleader', '/shift-leader');
+    const page = await openWorkflowScreen(city, 'shiftleader', '/shift-leader');
     await page.waitForSelector(row(main.id));
     await openCase(page, main.id, 'accepted');
     expect(await offered(page)).toContain('file');
@@ -272,7 +222,7 @@ describe('the shift leader files, the dispatcher dispatches', () => {
   });
 
   it('the dispatcher dispatches it to the suggested department', async () => {
-    const page = await openWorkflowScreen('dispatcher', '/dispatcher');
+    const page = await openWorkflowScreen(city, 'dispatcher', '/dispatcher');
     await page.waitForSelector(row(main.id));
     await openCase(page, main.id, 'filed');
     await startAction(page, 'dispatch');
@@ -293,7 +243,7 @@ describe('the shift leader files, the dispatcher dispatches', () => {
   it('a form on a case someone else changed meanwhile is refused with an explanation, and the case reloaded', async () => {
     conflict = await report('井盖松动', ELSEWHERE, false);
     await advance(conflict.id, ['accept', 'file']);
-    const page = await openWorkflowScreen('dispatcher', '/dispatcher');
+    const page = await openWorkflowScreen(city, 'dispatcher', '/dispatcher');
     await openCase(page, conflict.id, 'filed');
     const seen = Number(await page.getAttribute(detail(conflict.id), 'data-version'));
     await startAction(page, 'dispatch');
@@ -315,7 +265,7 @@ describe('the department’s screen', () => {
     otherDepartment = await report('环卫：井盖旁垃圾', ELSEWHERE, false);
     await advance(otherDepartment.id, ['accept', 'file']);
     await doAct('dispatcher', otherDepartment.id, 'dispatch', { departmentId: 'sanitation' });
-    const page = await openWorkflowScreen('water', '/department');
+    const page = await openWorkflowScreen(city, 'water', '/department');
     await openTab(page, 'all');
     await page.waitForSelector(row(main.id));
     const ids = await page.$$eval('tr.case-row', (els) => els.map((e) => e.getAttribute('data-case-id')));
@@ -329,7 +279,7 @@ describe('the department’s screen', () => {
   });
 
   it('takes the case, handles it with a photo uploaded from the form, and feeds back', async () => {
-    const page = await openWorkflowScreen('water', '/department');
+    const page = await openWorkflowScreen(city, 'water', '/department');
     await page.waitForSelector(row(main.id));
     expect(await page.getAttribute(`${row(main.id)} .light`, 'data-light')).toBe('green');
     await openCase(page, main.id, 'dispatched');
@@ -348,12 +298,7 @@ describe('the department’s screen', () => {
 
     await startAction(page, 'handle');
     await page.fill('form.action-form textarea[name="note"]', '已更换新井盖');
-    await page.setInputFiles('form.action-form input[type="file"]', {
-      name: 'after.png',
-      mimeType: 'image/png',
-      buffer: png(120, 90, [40, 160, 60]),
-    });
-    await waitForThumbnails(page, 'form.action-form .photos');
+    await attachPhoto(page, 'after.png', png(120, 90, [40, 160, 60]));
     await submitAction(page, 'handle');
     await page.waitForSelector(detail(main.id, 'handled'));
     const last = (await call('GET', `/api/cases/${main.id}/history`)).events.at(-1);
@@ -369,7 +314,7 @@ describe('the department’s screen', () => {
     await advance(returning.id, ['accept', 'file', 'dispatch']);
     extending = await report('井盖需定制', ELSEWHERE, false);
     await advance(extending.id, ['accept', 'file', 'dispatch', 'start']);
-    const page = await openWorkflowScreen('water', '/department');
+    const page = await openWorkflowScreen(city, 'water', '/department');
 
     await page.waitForSelector(row(returning.id));
     await openCase(page, returning.id, 'dispatched');
@@ -396,32 +341,22 @@ describe('the department’s screen', () => {
 });
 
 describe('approvals and the overview', () => {
-  it('the dispatcher approves the return: the case is filed again without a department', async () => {
-    const page = await openWorkflowScreen('dispatcher', '/dispatcher');
+  it('the dispatcher approves the return (filed again without a department) and the extension', async () => {
+    const page = await openWorkflowScreen(city, 'dispatcher', '/dispatcher');
     await openTab(page, 'approvals');
     await page.waitForSelector(row(returning.id));
-    // A dispatcher decides returns only (the table): the extension request is not in this queue.
-    expect(await page.$(row(extending.id))).toBeNull();
+    // A dispatcher decides returns, extensions and postponements (the table): both requests are in this queue.
+    await page.waitForSelector(row(extending.id));
     await openCase(page, returning.id, 'dispatched');
     expect(await offered(page)).toContain('approveReturn');
     await startAction(page, 'approveReturn');
     await submitAction(page, 'approveReturn');
     await page.waitForSelector(detail(returning.id, 'filed'));
     expect(await getCase(returning.id)).toMatchObject({ state: 'filed', departmentId: null, returnCount: 1 });
-  });
 
-  it('the shift leader approves the extension and a void, sends the handled case to re-inspection and closes it', async () => {
-    toVoid = await report('重复录入的案件', ELSEWHERE, false);
-    await advance(toVoid.id, ['accept']);
-    await doAct('acceptor', toVoid.id, 'requestVoid', { reason: '重复录入' });
-    const page = await openWorkflowScreen('shiftleader', '/shift-leader');
-
-    await openTab(page, 'approvals');
-    await page.waitForSelector(row(extending.id));
-    await page.waitForSelector(row(toVoid.id));
-    expect(await page.$(row(returning.id))).toBeNull();
     const before = (await getCase(extending.id)).handlingDeadline;
     await openCase(page, extending.id, 'handling');
+    expect(await offered(page)).toEqual(['approveExtension', 'denyExtension']);
     await startAction(page, 'approveExtension');
     await page.fill('form.action-form textarea[name="note"]', '同意延期');
     await submitAction(page, 'approveExtension');
@@ -429,7 +364,16 @@ describe('approvals and the overview', () => {
     const extended = await getCase(extending.id);
     expect(extended.pendingApproval).toBeNull();
     expect(Date.parse(extended.handlingDeadline)).toBeGreaterThan(Date.parse(before));
+  });
 
+  it('the shift leader approves a void, sends the handled case to re-inspection and closes it', async () => {
+    toVoid = await report('重复录入的案件', ELSEWHERE, false);
+    await advance(toVoid.id, ['accept']);
+    await doAct('acceptor', toVoid.id, 'requestVoid', { reason: '重复录入' });
+    const page = await openWorkflowScreen(city, 'shiftleader', '/shift-leader');
+
+    await openTab(page, 'approvals');
+    await page.waitForSelector(row(toVoid.id));
     await openCase(page, toVoid.id, 'accepted');
     await startAction(page, 'approveVoid');
     await submitAction(page, 'approveVoid');
@@ -473,7 +417,7 @@ describe('approvals and the overview', () => {
       [extending.id],
     );
     await doAct('leader', extending.id, 'supervise', { supervised: true });
-    const page = await openWorkflowScreen('shiftleader', '/shift-leader');
+    const page = await openWorkflowScreen(city, 'shiftleader', '/shift-leader');
     await page.waitForSelector('button[data-tab="overdue"] .count[data-count="1"]');
     await page.waitForSelector('button[data-tab="supervised"] .count[data-count="1"]');
     await openTab(page, 'overdue');
@@ -488,7 +432,7 @@ describe('approvals and the overview', () => {
 
 describe('who may open which screen, and the language', () => {
   it('a dispatcher opening the acceptor’s screen gets the forbidden screen', async () => {
-    const page = await openScreen('dispatcher', '/acceptor');
+    const page = await openScreen(city, 'dispatcher', '/acceptor');
     await page.waitForSelector('[data-testid="forbidden"]');
     expect(await page.$('.workflow-screen')).toBeNull();
     // And the hub refuses the acceptor's actions anyway.
@@ -501,7 +445,7 @@ describe('who may open which screen, and the language', () => {
   });
 
   it('the English switch changes the labels; Chinese comes back', async () => {
-    const page = await openWorkflowScreen('dispatcher', '/dispatcher');
+    const page = await openWorkflowScreen(city, 'dispatcher', '/dispatcher');
     expect(await page.textContent('button[data-tab="to-dispatch"]')).toContain('待派遣');
     await openCase(page, returning.id, 'filed');
     const text = async (selector: string) => (await page.textContent(selector))?.trim();
@@ -525,6 +469,6 @@ describe('who may open which screen, and the language', () => {
   });
 
   it('raised no error in any page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(city.pageErrors).toEqual([]);
   });
 });

@@ -2,37 +2,19 @@
 // adjusted working days (调休上班), laid out as month grids, changed a date range at a time and saved whole. The date
 // arithmetic is on calendar dates (YYYY-MM-DD, read as UTC), never on the browser's time zone.
 import { ApiError, api, type TokenHolder } from '$lib/api/http';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { CalendarSettings, SpecialDay, WorkingPeriod } from '../../../../hub/cases/calendar.js';
+import type { CalendarYear, CalendarYearSummary } from '../../../../hub/cases/calendar-store.js';
 
-export interface Period {
-  start: string;
-  end: string;
-}
+/** A working period of a day, local `HH:MM`–`HH:MM`. */
+export type Period = WorkingPeriod;
+export type { CalendarSettings, CalendarYear, SpecialDay };
 
-export interface CalendarSettings {
-  timeZone: string;
-  workingPeriods: Period[];
-  /** ISO weekdays not worked: 1 Monday … 7 Sunday. */
-  weekendDays: number[];
-}
-
-export interface SpecialDay {
-  date: string;
-  kind: 'holiday' | 'workday';
-  name: string;
-  workingPeriods?: Period[] | null;
-}
-
-export interface CalendarYear {
-  year: number;
-  source: string;
-  note: string;
-  days: SpecialDay[];
-}
-
+/** GET /api/calendar: the settings, the length of a standard working day, and the years with holiday data. */
 export interface CalendarOverview {
   settings: CalendarSettings;
   workDayHours: number;
-  years: { year: number; source: string; note: string; holidays: number; workdays: number; updatedAt: string }[];
+  years: Serialized<CalendarYearSummary>[];
 }
 
 export function getCalendar(session: TokenHolder, signal?: AbortSignal): Promise<CalendarOverview> {

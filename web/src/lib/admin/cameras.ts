@@ -1,49 +1,22 @@
 // 视频监控点管理 cameras as the admin screen edits them (hub/http/cameras.ts): the whole camera with its zones, create,
 // change (zones replaced whole) and a publish key. Playback and snapshots go through $lib/api/cameras like everywhere.
 import { api, type TokenHolder } from '$lib/api/http';
+import type { CameraDto, CameraSource } from '../../../../hub/cameras/registry.js';
 import type { VideoZone } from './zones';
 
-export type CameraSource = 'rtmp' | 'rtsp';
+export type { CameraSource };
 
-/** A GeoJSON Polygon, WGS-84 [lon, lat]. */
-export interface ViewPolygon {
-  type: 'Polygon';
-  coordinates: [number, number][][];
-}
+/** A camera as GET /api/cameras answers it, with its zones. */
+export type AdminCamera = CameraDto;
 
-export interface AdminCamera {
-  id: string;
-  name: string;
-  lon: number;
-  lat: number;
-  headingDeg: number | null;
-  view: ViewPolygon | null;
-  source: CameraSource;
-  rtspUrl: string | null;
-  sampleIntervalMs: number;
-  zones: VideoZone[];
-  enabled: boolean;
-  status: 'online' | 'offline';
-  statusChangedAt: string | null;
-  lastFrameAt: string | null;
-  /** Publish keys of this version only are accepted; issuing a key with `revokePrevious` raises it. */
-  publishKeyVersion: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The field of view: a GeoJSON Polygon, WGS-84 [lon, lat]. */
+export type ViewPolygon = NonNullable<AdminCamera['view']>;
 
 /** What the camera form edits. */
-export interface CameraFields {
-  name: string;
-  lon: number;
-  lat: number;
-  headingDeg: number | null;
-  view: ViewPolygon | null;
-  source: CameraSource;
-  rtspUrl: string | null;
-  sampleIntervalMs: number;
-  enabled: boolean;
-}
+export type CameraFields = Pick<
+  AdminCamera,
+  'name' | 'lon' | 'lat' | 'headingDeg' | 'view' | 'source' | 'rtspUrl' | 'sampleIntervalMs' | 'enabled'
+>;
 
 export interface PublishKey {
   url: string;

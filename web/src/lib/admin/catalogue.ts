@@ -1,43 +1,23 @@
 // 分类与标准导入 the catalogue of component/event classes and the city standard (立案/处置/结案标准) as the admin screen
 // imports them (hub/http/catalogue.ts): a standard CSV is tried first (dry run, nothing stored) and imported only after.
 import { api, type TokenHolder } from '$lib/api/http';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { ClassKind } from '../../../../hub/cases/ports.js';
+import type { CatalogueClassInfo } from '../../../../hub/catalogue/catalogue.js';
+import type { Numbering } from '../../../../hub/catalogue/classes.js';
+import type { StandardsImportResult } from '../../../../hub/catalogue/standards.js';
 import type { Page } from './devices';
 
-export type ClassKind = 'component' | 'event';
-export const NUMBERINGS = ['cjt214_2007', 'gbt30428_2_2013', 'gbt47678_5_2026'] as const;
-export type Numbering = (typeof NUMBERINGS)[number];
+export type { ClassKind, Numbering };
+/** The catalogue numberings the screen offers, checked against the hub's (hub/catalogue/classes.ts) both ways. */
+const NUMBERING_SET: Record<Numbering, true> = { cjt214_2007: true, gbt30428_2_2013: true, gbt47678_5_2026: true };
+export const NUMBERINGS = Object.keys(NUMBERING_SET) as Numbering[];
 
-export interface CatalogueClass {
-  kind: ClassKind;
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  majorCode: string;
-  majorNameZh: string;
-  majorNameEn: string;
-  uncertain: boolean;
-  origin: string;
-}
+/** A class of the catalogue (GET /api/catalogue/classes); the same as the workflow screens'. */
+export type CatalogueClass = Serialized<CatalogueClassInfo>;
 
-export interface ImportIssue {
-  row?: number;
-  path?: string;
-  field?: string;
-  code?: string;
-  text?: string;
-  message: string;
-}
-
-export interface StandardsReport {
-  kind: ClassKind;
-  classes: number;
-  situations: number;
-  created: { row: number; kind: ClassKind; code: string; nameZh: string; majorCreated: boolean }[];
-  warnings: ImportIssue[];
-  errors: ImportIssue[];
-  dryRun: boolean;
-  stored: boolean;
-}
+/** POST /api/catalogue/standards: the standard file checked (dry run) or imported. */
+export type StandardsReport = StandardsImportResult;
 
 export function listClasses(
   session: TokenHolder,

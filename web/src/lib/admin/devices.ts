@@ -1,27 +1,21 @@
 // 设备管理 the device registry as the admin screen uses it (hub/http/devices.ts): list with filters and paging,
 // register (the MQTT credential comes back once), enable/disable, rotate the credential, and import a CSV file.
 import { api, type TokenHolder } from '$lib/api/http';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type {
+  Device as HubDevice,
+  DeviceKind,
+  ImportReport,
+  NewDevice as HubNewDevice,
+} from '../../../../hub/devices/registry.js';
 
-export const DEVICE_KINDS = ['vehicle', 'collector', 'sensor', 'camera'] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export type { DeviceKind };
+/** The kinds the screen offers, checked against the hub's (hub/devices/registry.ts DEVICE_KINDS) both ways. */
+const KINDS: Record<DeviceKind, true> = { vehicle: true, collector: true, sensor: true, camera: true };
+export const DEVICE_KINDS = Object.keys(KINDS) as DeviceKind[];
 
-export interface Device {
-  id: string;
-  kind: DeviceKind;
-  name: string;
-  plate: string | null;
-  staffId: string | null;
-  department: string | null;
-  gridCodes: string[];
-  attributes: Record<string, unknown>;
-  expectedIntervalS: number | null;
-  enabled: boolean;
-  credentialRotatedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lastSeenAt: string | null;
-  stale: boolean;
-}
+/** GET /api/devices items. */
+export type Device = Serialized<HubDevice>;
 
 export interface DeviceFilter {
   kind?: DeviceKind | '';
@@ -37,20 +31,11 @@ export interface Page<T> {
   offset: number;
 }
 
-export interface NewDevice {
-  id: string;
-  kind: DeviceKind;
-  name: string;
-  plate?: string | null;
-  staffId?: string | null;
-  department?: string | null;
-  expectedIntervalS?: number | null;
-}
+/** POST /api/devices. */
+export type NewDevice = HubNewDevice;
 
-export interface DeviceImportReport {
-  created: { row: number; id: string; credential: string }[];
-  errors: { row: number; id?: string; field?: string; message: string }[];
-}
+/** POST /api/devices/import. */
+export type DeviceImportReport = ImportReport;
 
 const path = (id: string, action = '') => `/api/devices/${encodeURIComponent(id)}${action}`;
 

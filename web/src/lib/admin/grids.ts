@@ -1,26 +1,20 @@
 // 网格管理 the unit grid as the admin screen imports and lists it (hub/http/geo.ts): districts, streets, communities and
 // cells from a GeoJSON file (all or nothing, every bad feature listed), and the areas of one level.
 import { api, type TokenHolder } from '$lib/api/http';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { Area, AreaImportReport as HubAreaImportReport } from '../../../../hub/geo/areas.js';
+import type { AreaLevel } from '../../../../hub/geo/codes.js';
 
-export const AREA_LEVELS = ['district', 'street', 'community', 'cell'] as const;
-export type AreaLevel = (typeof AREA_LEVELS)[number];
+export type { AreaLevel };
+/** The levels the screen offers, checked against the hub's (hub/geo/codes.ts AREA_LEVELS) both ways, top down. */
+const LEVELS: Record<AreaLevel, true> = { district: true, street: true, community: true, cell: true };
+export const AREA_LEVELS = Object.keys(LEVELS) as AreaLevel[];
 
-export interface AreaRow {
-  code: string;
-  level: AreaLevel;
-  name: string;
-  parentCode: string | null;
-  areaM2: number;
-  updatedAt: string;
-}
+/** One area as GET /api/geo/areas lists it (a feature's properties): the hub's area without its geometry. */
+export type AreaRow = Serialized<Omit<Area, 'geometry' | 'bbox'>>;
 
-export interface AreaImportReport {
-  created: number;
-  updated: number;
-  byLevel: Record<AreaLevel, number>;
-  cellsLoaded: number;
-  componentsRelocated: number;
-}
+/** POST /api/geo/areas: what was stored, and what the geocoder and the component inventory made of the new grid. */
+export type AreaImportReport = HubAreaImportReport & { cellsLoaded: number; componentsRelocated: number };
 
 export async function listAreas(
   session: TokenHolder,

@@ -2,51 +2,29 @@
 // enable/disable (disabling ends their sessions), set a new password; departments to choose from.
 import { api, type TokenHolder } from '$lib/api/http';
 import type { Role } from '$lib/auth/session.svelte';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { NewUser as HubNewUser, User as HubUser } from '../../../../hub/auth/users.js';
+import type { Department as HubDepartment } from '../../../../hub/catalogue/departments.js';
 import type { Page } from './devices';
 
-export const ROLES: readonly Role[] = [
-  'collector',
-  'acceptor',
-  'shiftLeader',
-  'dispatcher',
-  'department',
-  'leader',
-  'admin',
-  'auditor',
-];
+/** The roles the screen offers, checked against the hub's (hub/cases/ports.ts ROLES) both ways, in its order. */
+const ROLE_SET: Record<Role, true> = {
+  collector: true,
+  acceptor: true,
+  shiftLeader: true,
+  dispatcher: true,
+  department: true,
+  leader: true,
+  admin: true,
+  auditor: true,
+};
+export const ROLES = Object.keys(ROLE_SET) as readonly Role[];
 
-export interface User {
-  id: string;
-  username: string;
-  name: string;
-  roles: Role[];
-  departmentId: string | null;
-  staffId: string | null;
-  phone: string | null;
-  enabled: boolean;
-  passwordChangedAt: string;
-  createdAt: string;
-  updatedAt: string;
-  lastLoginAt: string | null;
-}
-
-export interface NewUser {
-  username: string;
-  password: string;
-  name: string;
-  roles: Role[];
-  departmentId?: string | null;
-  staffId?: string | null;
-  phone?: string | null;
-}
-
-export interface Department {
-  id: string;
-  name: string;
-  kind: 'department' | 'districtGovernment';
-  districtCode: string | null;
-  enabled: boolean;
-}
+/** GET /api/users items. */
+export type User = Serialized<HubUser>;
+/** POST /api/users. */
+export type NewUser = HubNewUser;
+export type Department = Serialized<HubDepartment>;
 
 const path = (id: string, action = '') => `/api/users/${encodeURIComponent(id)}${action}`;
 

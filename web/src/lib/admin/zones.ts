@@ -1,35 +1,19 @@
 // 视频区域绘制 drawing a camera's image zones (禁停 no-parking, 人群聚集 crowd, 限时禁入 restricted): the zone as the
 // camera API stores it, a mouse position turned into normalised image coordinates, and the thresholds each kind needs
 // (the same table as hub/cameras/zones.ts, which checks every zone again when it is saved). Pure.
+import type { ImagePolygon, VideoZone, VideoZoneKind } from '../../../../ingest/video/types.js';
 
-export const ZONE_KINDS = ['noParking', 'crowd', 'restricted'] as const;
-export type ZoneKind = (typeof ZONE_KINDS)[number];
+/** One zone as `PATCH /api/cameras/{id}` takes it (`zones` is replaced whole): the video pipeline's own zone type. */
+export type { VideoZone };
+export type ZoneKind = VideoZoneKind;
+/** The kinds the editor offers, checked against the pipeline's both ways. */
+const KINDS: Record<ZoneKind, true> = { noParking: true, crowd: true, restricted: true };
+export const ZONE_KINDS = Object.keys(KINDS) as ZoneKind[];
 
 /** A point in image coordinates: x to the right, y down, both 0–1 of the frame. */
-export type ImagePoint = [number, number];
-
-export interface ZoneHours {
-  from: string;
-  to: string;
-}
-
-/** One zone as `PATCH /api/cameras/{id}` takes it (`zones` is replaced whole). */
-export interface VideoZone {
-  id: string;
-  name: string;
-  kind: ZoneKind;
-  polygon: ImagePoint[];
-  /** The candidate's class, e.g. `event:0406`. */
-  classRef: string;
-  standardId?: number | null;
-  /** COCO classes that count; left out: the kind's default. */
-  classes?: string[];
-  maxStationaryS?: number;
-  maxPersons?: number;
-  minDurationS?: number;
-  hours?: ZoneHours[];
-  minScore?: number;
-}
+export type ImagePoint = ImagePolygon[number];
+/** A local time window of a `restricted` zone, HH:MM to HH:MM. */
+export type ZoneHours = NonNullable<VideoZone['hours']>[number];
 
 /** Decimal places kept: 1/10,000 of the frame is well under a pixel of any camera. */
 const PRECISION = 10_000;

@@ -1,36 +1,23 @@
 // 视频监控点 camera API client: the camera list (with online/offline status), a play URL for the HTTP-FLV player and a
 // JPEG snapshot, every call with the session's bearer token; and the cameras' live states as the hub's socket.io
 // `cameras` events carry them.
+import type { CameraDto, CameraStatus } from '../../../../hub/cameras/registry.js';
+import type { LiveCameraDto } from '../../../../hub/live/push.js';
 import { ApiError, failure } from './http';
 
-export type CameraStatus = 'online' | 'offline';
+export type { CameraStatus };
 
-/** The part of a hub camera the map and the player use. */
-export interface CameraSummary {
-  id: string;
-  name: string;
-  lon: number;
-  lat: number;
-  status: CameraStatus;
-  /** ISO 8601 UTC of the last status change, as the hub sent it; null when it never changed. */
-  statusChangedAt: string | null;
-  /** ISO 8601 UTC of the newest frame the hub received; null before the first. */
-  lastFrameAt: string | null;
-  enabled: boolean;
-  /** ISO 8601 UTC of the last change of the camera's registry entry (name, place, zones…). */
-  updatedAt: string | null;
-}
+/** The part of a hub camera (GET /api/cameras) the map and the player use, as `parseCamera` checked it: times are ISO
+ * 8601 UTC as the hub sent them, null when never set; `updatedAt` (the last change of the registry entry: name, place,
+ * zones…) null when the hub did not send a usable one. */
+export type CameraSummary = Pick<
+  CameraDto,
+  'id' | 'name' | 'lon' | 'lat' | 'status' | 'statusChangedAt' | 'lastFrameAt' | 'enabled'
+> & { updatedAt: string | null };
 
-/** One camera of the live feed (socket.io `cameras` event, and `snapshot.cameras`): no name, no place. */
-export interface CameraLiveState {
-  id: string;
-  status: CameraStatus;
-  statusChangedAt: string | null;
-  lastFrameAt: string | null;
-  enabled: boolean;
-  /** When the registry entry last changed: newer than the list's copy means the list is out of date. */
-  updatedAt: string | null;
-}
+/** One camera of the live feed (socket.io `cameras` event, and `snapshot.cameras`): no name, no place. `updatedAt`
+ * newer than the list's copy means the list is out of date. */
+export type CameraLiveState = Omit<LiveCameraDto, 'updatedAt'> & { updatedAt: string | null };
 
 // One error type for every API client: a screen's `instanceof ApiError` must hold whichever client failed.
 export { ApiError };

@@ -1,5 +1,7 @@
 // 登录会话 login session: the bearer token from POST /api/auth/login, kept in sessionStorage so a reload keeps the user
 // logged in but closing the tab ends it (a wall display left open must not hold a token for days in localStorage).
+import type { Role } from '../../../../hub/cases/ports.js';
+
 const STORAGE_KEY = 'cityhub.session';
 
 interface Stored {
@@ -47,8 +49,7 @@ export class LoginError extends Error {
 }
 
 /** The guideline's roles (角色), as the hub names them (hub/cases/ports.ts ROLES). */
-export type Role =
-  'collector' | 'acceptor' | 'shiftLeader' | 'dispatcher' | 'department' | 'leader' | 'admin' | 'auditor';
+export type { Role };
 
 /** Who the token belongs to (GET /api/auth/me). */
 export interface Me {

@@ -34,7 +34,7 @@ describe('the traffic light a case row shows', () => {
   });
 
   it('is not overdue once the clock stopped (handled late, or postponed)', () => {
-    for (const state of ['handled', 'postponed', 'closed']) {
+    for (const state of ['handled', 'postponed', 'closed'] as const) {
       expect(deadlineMark({ state, clock: clock('red', 1.5), steps: [] })).toMatchObject({
         light: 'red',
         stopped: true,

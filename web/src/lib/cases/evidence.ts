@@ -12,7 +12,8 @@ function idsIn(evidence: unknown): string[] {
   return out;
 }
 
-export function candidateMediaIds(c: Pick<Candidate, 'evidence' | 'evidenceItems'>): string[] {
+/** Evidence is whatever the detector sent with the draft, so it is read defensively (and typed as unknown here). */
+export function candidateMediaIds(c: { evidence: unknown; evidenceItems: readonly { evidence: unknown }[] }): string[] {
   const ids = [...c.evidenceItems.flatMap((item) => idsIn(item.evidence)), ...idsIn(c.evidence)];
   return [...new Set(ids)];
 }

@@ -46,15 +46,23 @@ const ACTION_EN: Record<string, string> = {
   requestPostpone: 'Request postponement',
   requestPark: 'Request parking',
   approveVoid: 'Approve void',
+  denyVoid: 'Deny void',
   approveExtension: 'Approve extension',
+  denyExtension: 'Deny extension',
   approvePostpone: 'Approve postponement',
+  denyPostpone: 'Deny postponement',
   approvePark: 'Approve parking',
+  denyPark: 'Deny parking',
   denyException: 'Deny request',
   resume: 'Resume',
 };
 
 /** Actions outside the table that the audit log records. */
-const ACTION_ZH_EXTRA: Record<string, string> = { report: '上报' };
+const ACTION_ZH_EXTRA: Record<string, string> = {
+  report: '上报',
+  // Before the table had one deny row per approval kind (2026-12), one row denied them all; old timelines keep it.
+  denyException: '驳回申请',
+};
 
 export function stateName(doc: WorkflowDocument | null, state: string): string {
   if (locale.current === 'en') return STATE_EN[state] ?? state;

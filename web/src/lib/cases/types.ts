@@ -1,277 +1,70 @@
-// 案件数据 what the case API answers, as the workflow screens read it (the hub's schemas in hub/http/cases.ts and
-// hub/http/catalogue.ts are the reference; this is the part the screens use). Plain types: no runtime, no Svelte.
+// 案件数据 what the case API answers, as the workflow screens read it: the hub's own types (hub/cases, hub/catalogue)
+// as JSON (hub/serialized.ts), imported type-only so nothing of the hub enters the bundle and a field renamed on the
+// hub fails the web's type check. Below them the screens' own types (form input, queue filters, tabs). Plain types: no
+// runtime, no Svelte.
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { Approval as HubApproval } from '../../../../hub/cases/approvals.js';
+import type { AuditEntry as HubAuditEntry } from '../../../../hub/cases/audit.js';
+import type { Candidate as HubCandidate, CandidateQueue } from '../../../../hub/cases/candidates.js';
+import type {
+  ActionInput as HubActionInput,
+  CaseFilter,
+  CasePage as HubCasePage,
+  CaseService,
+  CaseView as HubCaseView,
+  HandlingClock as HubHandlingClock,
+  StepClock as HubStepClock,
+} from '../../../../hub/cases/case-service.js';
+import type { CollectorEntry } from '../../../../hub/cases/collectors.js';
+import type { DuplicateCandidate } from '../../../../hub/cases/duplicates.js';
+import type { workflowDocument } from '../../../../hub/cases/workflow.js';
+import type { CatalogueClassInfo, Situation as HubSituation } from '../../../../hub/catalogue/catalogue.js';
+import type { Department as HubDepartment } from '../../../../hub/catalogue/departments.js';
 
-export type TrafficLight = 'green' | 'yellow' | 'red';
-export type TimeLimitUnit = 'workHours' | 'workDays' | 'urgentHours';
-export type ClassKind = 'component' | 'event';
-export type ApprovalKind = 'return' | 'void' | 'extend' | 'postpone' | 'park';
+export type { AreaCodes, ClassKind, TimeLimit, TimeLimitUnit, TrafficLight } from '../../../../hub/cases/ports.js';
+export type { ActionField, ApprovalKind, CaseSource, CaseState } from '../../../../hub/cases/workflow.js';
 
-export interface TimeLimit {
-  value: number;
-  unit: TimeLimitUnit;
-}
-
-export interface AreaCodes {
-  cell: string;
-  community: string;
-  street: string;
-  district: string;
-}
-
-export interface Approval {
-  id: string;
-  caseId: string;
-  kind: ApprovalKind;
-  status: 'pending' | 'approved' | 'denied' | 'withdrawn';
-  requestedBy: string;
-  requestedByName: string;
-  requestedAt: string;
-  reason: string;
-  requestedLimit: TimeLimit | null;
-  decidedBy: string | null;
-  decidedByName: string | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-}
-
-export interface HandlingClock {
-  startedAt: string;
-  deadline: string;
-  limit: TimeLimit;
-  measuredAt: string;
-  used: number;
-  light: TrafficLight;
-}
-
-export interface StepClock {
-  step: string;
-  startedAt: string;
-  deadline: string;
-  endedAt: string | null;
-  used: number;
-  light: TrafficLight;
-}
-
-export interface DuplicateSuggestion {
-  id: string;
-  number: string;
-  state: string;
-  classKind: string;
-  classCode: string;
-  description: string;
-  reportedAt: string;
-  distanceM: number;
-}
+export type Approval = Serialized<HubApproval>;
+export type HandlingClock = Serialized<HubHandlingClock>;
+export type StepClock = Serialized<HubStepClock>;
+/** For an acceptor looking at a report: an open case of the same class nearby. */
+export type DuplicateSuggestion = Serialized<DuplicateCandidate>;
 
 /** GET /api/cases/:id and the items of GET /api/cases. */
-export interface CaseView {
-  id: string;
-  number: string;
-  state: string;
-  version: number;
-  source: string;
-  classKind: ClassKind;
-  classCode: string;
-  description: string;
-  address: string | null;
-  lon: number;
-  lat: number;
-  area: AreaCodes | null;
-  outsideGrid: boolean;
-  reporterId: string | null;
-  reporterName: string | null;
-  reporterPhone: string | null;
-  attachments: string[];
-  standardId: number | null;
-  limit: TimeLimit | null;
-  departmentId: string | null;
-  responsibilityFallback: boolean;
-  verifierId: string | null;
-  reinspectorId: string | null;
-  reportedAt: string;
-  acceptedAt: string | null;
-  filedAt: string | null;
-  dispatchedAt: string | null;
-  handledAt: string | null;
-  reinspectedAt: string | null;
-  closedAt: string | null;
-  evaluatedAt: string | null;
-  handlingDeadline: string | null;
-  pausedAt: string | null;
-  pausedFrom: string | null;
-  supervised: boolean;
-  reworkCount: number;
-  returnCount: number;
-  duplicateOf: string | null;
-  rejectReason: string | null;
-  evaluationScore: number | null;
-  evaluationComment: string | null;
-  pendingApprovalKind: string | null;
-  pendingApproval: Approval | null;
-  updatedAt: string;
-  allowedActions: string[];
-  clock: HandlingClock | null;
-  steps: StepClock[];
-  duplicates?: DuplicateSuggestion[];
-}
-
-export interface CasePage {
-  items: CaseView[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type CaseView = Serialized<HubCaseView>;
+export type CasePage = Serialized<HubCasePage>;
 
 /** One entry of the append-only audit log (GET /api/cases/:id/history). */
-export interface AuditEntry {
-  caseId: string;
-  seq: number;
-  at: string;
-  actorId: string;
-  actorName: string;
-  actorRole: string;
-  action: string;
-  fromState: string | null;
-  toState: string;
-  note: string | null;
-  attachments: string[];
-  data: Record<string, unknown>;
-}
-
-export interface CaseHistory {
-  events: AuditEntry[];
-  approvals: Approval[];
-}
+export type AuditEntry = Serialized<HubAuditEntry>;
+/** GET /api/cases/:id/history. */
+export type CaseHistory = Serialized<Awaited<ReturnType<CaseService['history']>>>;
 
 /** A detector's candidate (GET /api/candidates). */
-export interface Candidate {
-  id: string;
-  detectorId: string;
-  classCode: string;
-  classKind: ClassKind | null;
-  lon: number;
-  lat: number;
-  observedAt: string;
-  confidence: number | null;
-  description: string;
-  evidence: Record<string, unknown>;
-  status: 'pending' | 'accepted' | 'dismissed';
-  dismissalReason: string | null;
-  caseId: string | null;
-  ruleId: string | null;
-  ruleKind: string | null;
-  standardId: number | null;
-  cellCode: string | null;
-  startAt: string;
-  endAt: string;
-  mergedCount: number;
-  evidenceItems: Record<string, unknown>[];
-}
+export type Candidate = Serialized<HubCandidate>;
+export type CandidatePage = Serialized<Awaited<ReturnType<CandidateQueue['list']>>>;
 
-export interface CandidatePage {
-  items: Candidate[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+/** GET /api/cases/workflow: the workflow table as the hub serves it. */
+export type WorkflowDocument = ReturnType<typeof workflowDocument>;
+/** One row of the workflow table. */
+export type WorkflowTransition = WorkflowDocument['transitions'][number];
 
-/** The action input fields of the workflow table (hub/cases/workflow.ts ACTION_FIELDS, plus note and attachments). */
-export type ActionField =
-  | 'reason'
-  | 'collectorId'
-  | 'standardId'
-  | 'classCode'
-  | 'duplicateOf'
-  | 'departmentId'
-  | 'score'
-  | 'supervised'
-  | 'limit'
-  | 'note'
-  | 'attachments';
-
-/** One row of the workflow table as GET /api/cases/workflow serves it. */
-export interface WorkflowTransition {
-  action: string;
-  nameZh: string;
-  from: string[];
-  roles: string[];
-  to: string;
-  guards: string[];
-  collector: 'verifier' | 'reinspector' | null;
-  required: ActionField[];
-  optional: ActionField[];
-  requests: ApprovalKind | null;
-  decides: { kind: ApprovalKind | 'nonReturn'; approved: boolean } | null;
-  effects: string[];
-}
-
-export interface WorkflowDocument {
-  states: { state: string; nameZh: string; terminal: boolean; open: boolean }[];
-  sources: { source: string; roles: string[] }[];
-  reportRoles: string[];
-  approvalKinds: ApprovalKind[];
-  transitions: WorkflowTransition[];
-}
-
-export interface CatalogueClass {
-  kind: ClassKind;
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  majorNameZh: string;
-  majorNameEn: string;
-}
-
+/** A class of the catalogue (GET /api/catalogue/classes). */
+export type CatalogueClass = Serialized<CatalogueClassInfo>;
 /** 情形 one situation of a class in the city's standard: its filing condition and handling limit. */
-export interface Situation {
-  id: number;
-  kind: ClassKind;
-  classCode: string;
-  filingCondition: string;
-  limit: TimeLimit | null;
-  limitText: string;
-  closingCondition: string;
-}
+export type Situation = Serialized<HubSituation>;
+export type Department = Serialized<HubDepartment>;
+/** GET /api/collectors. */
+export type Collector = CollectorEntry;
 
-export interface Department {
-  id: string;
-  name: string;
-  kind: string;
-  enabled: boolean;
-}
-
-export interface Collector {
-  id: string;
-  name: string;
-  staffId: string | null;
-  openTasks: number;
-}
-
-/** The input of one action as the form collects it; left-out fields are not sent. */
-export type ActionInput = Partial<{
-  reason: string;
-  note: string;
-  collectorId: string;
-  standardId: number;
-  classCode: string;
-  duplicateOf: string;
-  departmentId: string;
-  score: number;
-  supervised: boolean;
-  limit: TimeLimit;
-  attachments: string[];
-}>;
+/** The input of one action as the form collects it (the hub's action input; a note is text, never null, when sent);
+ * left-out fields are not sent. */
+export type ActionInput = Omit<HubActionInput, 'note'> & { note?: string };
 
 /** The filters of GET /api/cases a queue uses. */
-export interface CaseQuery {
-  state?: string[];
-  pendingApproval?: ApprovalKind[];
-  departmentId?: string;
-  classKind?: ClassKind;
-  source?: string;
-  supervised?: boolean;
-  overdue?: boolean;
-}
+export type CaseQuery = Pick<
+  CaseFilter,
+  'state' | 'pendingApproval' | 'departmentId' | 'classKind' | 'source' | 'supervised' | 'overdue'
+>;
 
 /** An action form the user opened (with values to start from, e.g. the duplicate they clicked). */
 export interface OpenAction {

@@ -32,14 +32,14 @@ describe('offered transitions', () => {
     expect(isException(row('dispatch'))).toBe(false);
     expect(isException(row('requestExtension'))).toBe(true);
     expect(isException(row('approveReturn'))).toBe(true);
-    expect(isException(row('denyException'))).toBe(true);
+    expect(isException(row('denyExtension'))).toBe(true);
   });
 });
 
 describe('approval queues from the table', () => {
-  it('a dispatcher decides returns only; a shift leader every other kind', () => {
-    expect(decidedKinds(doc, ['dispatcher'])).toEqual(['return']);
-    expect(decidedKinds(doc, ['shiftLeader'])).toEqual(['void', 'extend', 'postpone', 'park']);
+  it('a dispatcher decides returns, extensions and postponements; a shift leader voids and parking', () => {
+    expect(decidedKinds(doc, ['dispatcher'])).toEqual(['return', 'extend', 'postpone']);
+    expect(decidedKinds(doc, ['shiftLeader'])).toEqual(['void', 'park']);
     expect(decidedKinds(doc, ['acceptor'])).toEqual([]);
     expect(decidedKinds(doc, ['dispatcher', 'shiftLeader'])).toEqual(['return', 'void', 'extend', 'postpone', 'park']);
   });

@@ -9,14 +9,11 @@ export function offeredTransitions(doc: WorkflowDocument, allowed: readonly stri
   return doc.transitions.filter((t) => allowed.includes(t.action));
 }
 
-/** The approval kinds a user with these roles decides (the rows with `decides`), e.g. a dispatcher: return. */
+/** The approval kinds a user with these roles decides (the rows with `decides`), e.g. a dispatcher: return, extend, postpone. */
 export function decidedKinds(doc: WorkflowDocument, roles: readonly string[]): ApprovalKind[] {
   const kinds = new Set<ApprovalKind>();
   for (const t of doc.transitions) {
-    if (!t.decides || !t.roles.some((r) => roles.includes(r))) continue;
-    if (t.decides.kind === 'nonReturn') {
-      for (const k of doc.approvalKinds) if (k !== 'return') kinds.add(k);
-    } else kinds.add(t.decides.kind);
+    if (t.decides && t.roles.some((r) => roles.includes(r))) kinds.add(t.decides.kind);
   }
   return doc.approvalKinds.filter((k) => kinds.has(k));
 }

@@ -1,28 +1,22 @@
-// 案件概况 the leader's dashboard figures (GET /api/cases/overview): open, overdue, supervised (督办) and
-// closed-this-month counts, in total and by department and district.
+// 案件概况 the leader's dashboard figures (GET /api/cases/overview), two kinds never mixed: `now`, the cases open,
+// overdue and supervised (督办) at this instant; `month`, the evaluation's counts and rates of the current month (the
+// same numbers as the evaluation and the public page) — in total and by department and district. The types are the
+// hub's (hub/evaluation/leader-figures.ts) as JSON, imported type-only.
 import { api, type TokenHolder } from '$lib/api/http';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { LiveCounts } from '../../../../hub/cases/statistics.js';
+import type {
+  LeaderCount,
+  LeaderOverview,
+  LeaderRate,
+  MonthFigures,
+  OverviewGroup as HubOverviewGroup,
+} from '../../../../hub/evaluation/leader-figures.js';
 
-export interface WorkloadCounts {
-  open: number;
-  overdue: number;
-  supervised: number;
-  closed: number;
-}
-
-export interface WorkloadGroup extends WorkloadCounts {
-  /** Department id or district code; null: not dispatched yet (departments) or outside the grid (districts). */
-  id: string | null;
-  name: string | null;
-}
-
-export interface CaseOverview {
-  at: string;
-  month: string;
-  timeZone: string;
-  totals: WorkloadCounts;
-  byDepartment: WorkloadGroup[];
-  byDistrict: WorkloadGroup[];
-}
+export type { LeaderCount, LeaderRate, LiveCounts, MonthFigures };
+/** One department or district: its live counts and its month's figures (null without an id). */
+export type OverviewGroup = Serialized<HubOverviewGroup>;
+export type CaseOverview = Serialized<LeaderOverview>;
 
 export const getOverview = (session: TokenHolder, signal?: AbortSignal) =>
   api<CaseOverview>(session, '/api/cases/overview', { signal });

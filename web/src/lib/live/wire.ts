@@ -1,71 +1,54 @@
 // 实时推送报文 the hub's `/live` socket.io messages as the map keeps them, and the guards that turn wire JSON into them:
 // device positions and states, cases with their traffic light, detector candidates. Whatever does not match the contract
-// is dropped entry by entry, never the whole batch (hub/live/push.ts is the other side).
+// is dropped entry by entry, never the whole batch. hub/live/push.ts is the other side: these types are its DTOs, with
+// what the map adds (times parsed to ms, an arrival order).
+import type { LiveCandidateDto, LiveCaseDto, LivePositionDto, LiveStatusDto } from '../../../../hub/live/push.js';
 
 /** A device's position as the map keeps it: one per device, always the newest seen. */
-export interface DevicePosition {
-  deviceId: string;
-  /** vehicle, collector, sensor, camera; null when the hub does not know the device's kind yet. */
-  kind: string | null;
+export type DevicePosition = Omit<LivePositionDto, 'vehicleKind'> & {
   /** A vehicle's kind from the registry (muck 渣土车, sanitation 环卫…); null when not given. */
   vehicleKind: string | null;
-  /** ISO 8601 UTC, as the hub sent it. */
-  time: string;
   /** `time` parsed once, so ordering checks on every delta don't re-parse strings. */
   timeMs: number;
-  lon: number;
-  lat: number;
-  speedKmh: number | null;
-  course: number | null;
-}
+};
 
-export type DeviceState = 'online' | 'offline' | 'sleeping' | 'fault';
+export type DeviceState = LiveStatusDto['state'];
 
 /** A device's connection or health state (socket.io `status`). */
-export interface DeviceStatus {
-  deviceId: string;
-  state: DeviceState;
-  timeMs: number;
-}
+export type DeviceStatus = Pick<LiveStatusDto, 'deviceId' | 'state'> & { timeMs: number };
 
-export type TrafficLight = 'green' | 'yellow' | 'red';
+export type TrafficLight = NonNullable<LiveCaseDto['light']>;
 
-/** An open case as the map draws it: no complainant, nothing a passer-by could not see on the street. */
-export interface LiveCase {
-  id: string;
-  number: string;
-  state: string;
-  /** False once the case left the loop (closed, rejected, voided…): the map takes it off. */
-  open: boolean;
-  classKind: string;
-  classCode: string;
-  lon: number;
-  lat: number;
-  supervised: boolean;
-  version: number;
-  /** The light when the hub sent it; see `lightAt` for the light now. null: no clock has started. */
-  light: TrafficLight | null;
+/** An open case as the map draws it: no complainant, nothing a passer-by could not see on the street. `light` is the
+ * light when the hub sent it (see `lightAt` for the light now). */
+export type LiveCase = Pick<
+  LiveCaseDto,
+  | 'id'
+  | 'number'
+  | 'state'
+  | 'open'
+  | 'classKind'
+  | 'classCode'
+  | 'lon'
+  | 'lat'
+  | 'supervised'
+  | 'version'
+  | 'light'
+  | 'updatedAt'
+> & {
   /** When a running clock turns yellow and red (ms); null while it stands still. */
   yellowAtMs: number | null;
   redAtMs: number | null;
-  updatedAt: string;
-}
+};
 
 /** A detector's candidate waiting for an acceptor (待受理候选). */
-export interface LiveCandidate {
-  id: string;
-  status: string;
-  ruleKind: string | null;
-  classKind: string | null;
-  classCode: string;
-  lon: number;
-  lat: number;
-  mergedCount: number;
-  startAt: string;
-  endAt: string;
+export type LiveCandidate = Pick<
+  LiveCandidateDto,
+  'id' | 'status' | 'ruleKind' | 'classKind' | 'classCode' | 'lon' | 'lat' | 'mergedCount' | 'startAt' | 'endAt'
+> & {
   /** Order of arrival: the hub sends candidates without a version, and the later message is the newer. */
   seq: number;
-}
+};
 
 export interface LiveSnapshot {
   positions: DevicePosition[];

@@ -4,29 +4,16 @@
 import { addProtocol, type LayerSpecification, type StyleSpecification } from 'maplibre-gl';
 import { Protocol } from 'pmtiles';
 import { createBaseStyle, INITIAL_VIEW } from './base-style';
-import type { LonLat, MapCrs } from './datum';
+import type { Basemap as HubBasemap, MapConfig as HubMapConfig } from '../../../../hub/map/basemap.js';
+import type { LonLat } from './datum';
 
-export type Basemap =
-  | { kind: 'offline' }
-  | {
-      kind: 'pmtiles';
-      url: string;
-      tileType: 'raster' | 'vector';
-      minZoom: number;
-      maxZoom: number;
-      bounds: [number, number, number, number];
-      layers: LayerSpecification[];
-    }
-  | { kind: 'xyz'; layers: string[][]; maxZoom: number };
+type HubPmtiles = Extract<HubBasemap, { kind: 'pmtiles' }>;
 
-export interface MapConfig {
-  basemap: Basemap;
-  crs: MapCrs;
-  attribution: string | null;
-  /** WGS-84. */
-  center: LonLat;
-  zoom: number;
-}
+/** The hub's basemap (hub/map/basemap.ts), its vector layers typed as the MapLibre layers they are. */
+export type Basemap = Exclude<HubBasemap, HubPmtiles> | (Omit<HubPmtiles, 'layers'> & { layers: LayerSpecification[] });
+
+/** GET /api/map/config as `parseMapConfig` checked it. */
+export type MapConfig = Omit<HubMapConfig, 'basemap'> & { basemap: Basemap };
 
 /** What the map falls back to when the hub cannot be asked: the offline style over Jinan's old town. */
 export const OFFLINE_CONFIG: MapConfig = {

@@ -2,8 +2,10 @@
 // the same to a few centimetres); a GCJ-02 basemap (高德, 腾讯 tiles) is drawn offset by up to several hundred metres,
 // so on such a basemap everything we draw is shifted onto it, and every click is shifted back before it means a place.
 import gcoord from 'gcoord';
+import type { MapCrs } from '../../../../hub/config.js';
 
-export type MapCrs = 'wgs84' | 'gcj02';
+/** The basemap's datum as the hub is configured with it (MAP_BASEMAP_CRS). */
+export type { MapCrs };
 
 export type LonLat = [lon: number, lat: number];
 

@@ -3,58 +3,20 @@
 // hub/evaluation, the same ones the leaders read) and the recently closed cases — classes, streets and communities,
 // times; nothing about people.
 import { api } from '$lib/api/http';
+import type { Serialized } from '../../../../hub/serialized.js';
+import type { PublicClosedCase as HubPublicClosedCase } from '../../../../hub/cases/publicity.js';
+import type {
+  PublicCount,
+  PublicFigure,
+  PublicFigures,
+  PublicRate,
+} from '../../../../hub/evaluation/public-figures.js';
 
-/** The public counts (hub/evaluation/counters.ts); an object carries those meaningful for it. */
-export type PublicCount =
-  | 'reported'
-  | 'publicReported'
-  | 'filed'
-  | 'handlingDue'
-  | 'handledOnTime'
-  | 'overdueUnhandled'
-  | 'closureDue'
-  | 'closed'
-  | 'closedOnTime';
-/** The public rates (hub/evaluation/rates.ts), fractions 0–1; null when nothing was due. */
-export type PublicRate = 'closureRate' | 'onTimeClosureRate' | 'onTimeHandlingRate';
-
-export interface PublicFigure {
-  /** Area code, department id or `component:0101`; '' for the city. */
-  id: string;
-  name: string | null;
-  counts: Partial<Record<PublicCount, number>>;
-  rates: Partial<Record<PublicRate, number | null>>;
-}
-
-export interface PublicFigures {
-  /** As asked: `2026-11`. */
-  period: string;
-  from: string;
-  to: string;
-  timeZone: string;
-  generatedAt: string;
-  city: PublicFigure;
-  districts: PublicFigure[];
-  streets: PublicFigure[];
-  departments: PublicFigure[];
-  /** Most reported first. */
-  classes: (PublicFigure & { nameEn: string | null })[];
-}
-
-export interface PublicClosedCase {
-  number: string;
-  classKind: 'component' | 'event';
-  classCode: string;
-  classNameZh: string | null;
-  classNameEn: string | null;
-  district: string | null;
-  street: string | null;
-  community: string | null;
-  reportedAt: string;
-  closedAt: string;
-  handledOnTime: boolean | null;
-  description: string | null;
-}
+/** The public counts (hub/evaluation/counters.ts), the public rates (hub/evaluation/rates.ts, fractions 0–1, null when
+ * nothing was due), one object's figures and the whole month's (GET /api/public/evaluation). */
+export type { PublicCount, PublicFigure, PublicFigures, PublicRate };
+/** A recently closed case (GET /api/public/closed-cases). */
+export type PublicClosedCase = Serialized<HubPublicClosedCase>;
 
 /** The month's figures (`2026-11`; default this month on the city's clock). */
 export const getFigures = (month?: string, signal?: AbortSignal) =>

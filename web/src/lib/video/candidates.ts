@@ -1,30 +1,11 @@
 // 视频候选 candidates raised by the cameras' zones (video rules are named `video:<camera>:<zone>`), their evidence
 // snapshot, and the acceptor's decision on them (hub/http/cases.ts /api/candidates).
 import { ApiError, api, type TokenHolder } from '$lib/api/http';
+import type { Candidate } from '$lib/cases/types';
 
-export type CandidateStatus = 'pending' | 'accepted' | 'dismissed';
-
-export interface Candidate {
-  id: string;
-  detectorId: string;
-  classCode: string;
-  classKind: 'component' | 'event' | null;
-  lon: number;
-  lat: number;
-  observedAt: string;
-  confidence: number | null;
-  description: string;
-  evidence: Record<string, unknown>;
-  status: CandidateStatus;
-  dismissalReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  caseId: string | null;
-  ruleId: string | null;
-  ruleKind: string | null;
-  cellCode: string | null;
-  mergedCount: number;
-}
+/** A candidate as GET /api/candidates answers it (the same type as the acceptance queue's). */
+export type { Candidate };
+export type CandidateStatus = Candidate['status'];
 
 /** The prefix every video rule's detector id has. */
 export const VIDEO_DETECTOR_PREFIX = 'video:';
