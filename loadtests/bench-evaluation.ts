@@ -368,8 +368,10 @@ async function main(): Promise<void> {
         const { rows: f } = await db.query('SELECT count(*) AS n FROM evaluation_facts');
         const s = (derivedAt - t0) / 1000;
         say(
-          `[facts] ${Number(f[0].n).toLocaleString('en')} facts of ${cases.toLocaleString('en')} cases derived ` +
-            `${s.toFixed(1)} s after the hub started (${Math.round(cases / s).toLocaleString('en')} cases/s)`,
+          reuse
+            ? `[facts] ${Number(f[0].n).toLocaleString('en')} facts, derived by the run that kept the database`
+            : `[facts] ${Number(f[0].n).toLocaleString('en')} facts of ${cases.toLocaleString('en')} cases derived ` +
+                `${s.toFixed(1)} s after the hub started (${Math.round(cases / s).toLocaleString('en')} cases/s)`,
         );
       }
       if (stale === 0 && dirty === 0) break;

@@ -13,18 +13,23 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import { Server as SocketServer } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { optionString, parseHubEnv, parseOptions } from './cli.js';
 import { UsageError, assertLoopbackUrl } from './generator-core.js';
-import { delay, siblingCommand, spawnHub, stopAllChildren, stopChild, track } from './processes.js';
+import { RouteTrack } from './payload-profiles.js';
+import { delay, freePort, siblingCommand, spawnHub, stopAllChildren, stopChild, track } from './processes.js';
 import { ProvisioningError, benchDeviceIds, provisionDevices } from './provision.js';
 
 export const TARGET_UNITS = 5000;
+/** How often the synthetic feed pushes a batch (the hub's LIVE_PUSH_INTERVAL_MS default). */
+const SYNTHETIC_TICK_MS = 150;
 
 const USAGE = `Usage: node --import tsx loadtests/bench-map.ts [options]
 
@@ -49,6 +54,13 @@ Load:
       --ramp-up <s>             connect the units over this long (default 30)
       --duration <s>            send phase after the ramp-up (default 60)
       --warmup <s>              left out of the steady window after the ramp-up (default 5)
+
+Feed:
+      --feed <mqtt|synthetic>   mqtt: the units are MQTT devices through the hub (end to end: ingest, storage, live
+                                push and the page share the machine). synthetic: the page's /live socket.io is served
+                                by this runner (through a proxy in front of the hub, which still serves the app),
+                                pushing the same units' fixes in ${SYNTHETIC_TICK_MS} ms batches as the hub does — the
+                                page's own figure, without the hub's share of the CPU (default mqtt)
 
 Browser:
       --chromium <path>         (default /usr/bin/chromium, or env CHROMIUM_PATH)
@@ -77,6 +89,7 @@ interface Args {
   warmupS: number;
   chromium: string;
   gl: 'angle' | 'swiftshader';
+  feed: 'mqtt' | 'synthetic';
 }
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
@@ -94,6 +107,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
     warmup: { type: 'string' },
     chromium: { type: 'string' },
     gl: { type: 'string' },
+    feed: { type: 'string' },
   });
   if (values === 'help') return 'help';
   const str = (k: string) => optionString(values, k);
@@ -107,6 +121,8 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
   const hubEnv = parseHubEnv(values['hub-env'] as string[] | undefined, []);
   const gl = str('gl') ?? 'swiftshader';
   if (gl !== 'angle' && gl !== 'swiftshader') throw new UsageError('--gl must be angle or swiftshader');
+  const feed = str('feed') ?? 'mqtt';
+  if (feed !== 'mqtt' && feed !== 'synthetic') throw new UsageError('--feed must be mqtt or synthetic');
   const args: Args = {
     startHub: values['start-hub'] === true,
     databaseUrl: str('database-url'),
@@ -121,6 +137,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Args | 'help' {
     warmupS: num('warmup', 5, 0, 600),
     chromium: str('chromium') ?? env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     gl,
+    feed,
   };
   if (args.startHub) {
     if (!args.databaseUrl) throw new UsageError('--start-hub needs --database-url');
@@ -236,6 +253,146 @@ async function startHub(
   };
 }
 
+/** What drives the units: how many are reporting, how many fixes went out in the last second, and when it is over. */
+interface UnitsSource {
+  connected(): number;
+  sentPerS(): number;
+  done: Promise<unknown>;
+}
+
+/** The MQTT generator (its own process), one connection per unit. */
+function startGenerator(mqttUrl: string, prefix: string, credentialsFile: string, args: Args): UnitsSource {
+  const generator = track(
+    spawn(
+      process.execPath,
+      [
+        ...siblingCommand('mqtt-generator'),
+        ...['--url', mqttUrl, '--devices', String(args.units), '--interval', String(args.intervalMs)],
+        ...['--ramp-up', String(args.rampUpS), '--duration', String(args.durationS), '--credentials', credentialsFile],
+        ...['--id-prefix', prefix, '--qos', '1', '--output', 'jsonl'],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  let connected = 0;
+  let sentPerS = 0;
+  createInterface({ input: generator.stdout! }).on('line', (line) => {
+    try {
+      const o = JSON.parse(line) as { type?: string; connected?: number; sentPerS?: number; message?: string };
+      if (o.type === 'second') {
+        connected = o.connected ?? connected;
+        sentPerS = o.sentPerS ?? sentPerS;
+      } else if (o.type === 'notice') say(`[generator] ${o.message}`);
+    } catch {
+      say(`[generator] ${line}`);
+    }
+  });
+  createInterface({ input: generator.stderr! }).on('line', (line) => say(`[generator] ${line}`));
+  const generatorDone = new Promise<number | null>((resolve) => generator.once('exit', resolve));
+
+  return { connected: () => connected, sentPerS: () => sentPerS, done: generatorDone };
+}
+
+interface SyntheticFeed {
+  /** Where the page is opened: the proxy in front of the hub. */
+  url: string;
+  start(): UnitsSource;
+  close(): Promise<void>;
+}
+
+/**
+ * The page's live feed without the hub in the path: an HTTP proxy in front of the hub (the app, its API and the map
+ * configuration still come from the hub) whose `/socket.io` is served here — a `/live` namespace that answers a
+ * subscription with an empty snapshot, then pushes every unit's fix once per interval in batches every
+ * SYNTHETIC_TICK_MS, as hub/live/push.ts does, with the fix time = now. Vehicles move along street loops
+ * (payload-profiles.ts RouteTrack); units join evenly over the ramp-up.
+ */
+async function startSyntheticFeed(hubHttpUrl: string, ids: string[], args: Args): Promise<SyntheticFeed> {
+  const target = new URL(hubHttpUrl);
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  const ioServer = new SocketServer(server, { path: '/socket.io' });
+  const live = ioServer.of('/live');
+  live.on('connection', (socket) => {
+    socket.on('subscribe', (_request: unknown, ack?: (reply: unknown) => void) => {
+      void socket.join('subscribers');
+      socket.emit('snapshot', { positions: [], statuses: [], cases: [], cameras: [], candidates: [] });
+      ack?.({ ok: true, layers: ['vehicles'], bbox: null, personal: 'none' });
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const kinds = ['muck', 'sanitation', 'patrol', 'sprinkler', 'enforcement'];
+  let timer: NodeJS.Timeout | undefined;
+  let finish: () => void = () => undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    start() {
+      const tracks = ids.map((id) => new RouteTrack(id));
+      const startMs = Date.now();
+      const endMs = startMs + (args.rampUpS + args.durationS) * 1000;
+      let lastTickMs = startMs;
+      let active = 0;
+      let sentThisSecond = 0;
+      let sentLastSecond = 0;
+      let second = 0;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      timer = setInterval(() => {
+        const now = Date.now();
+        if (now >= endMs) {
+          clearInterval(timer);
+          finish();
+          return;
+        }
+        const s = Math.floor((now - startMs) / 1000);
+        if (s !== second) {
+          second = s;
+          sentLastSecond = sentThisSecond;
+          sentThisSecond = 0;
+        }
+        active = Math.min(ids.length, Math.floor((ids.length * (now - startMs)) / (args.rampUpS * 1000 + 1)));
+        const positions = [];
+        for (let i = 0; i < active; i++) {
+          // Unit i reports at its own phase of each interval, so the fixes spread over the interval as devices do.
+          const phase = (i / ids.length) * args.intervalMs;
+          const due = startMs + phase + Math.floor((now - startMs - phase) / args.intervalMs) * args.intervalMs;
+          if (due <= lastTickMs || due > now) continue;
+          const fix = tracks[i]!.next(now);
+          positions.push({
+            deviceId: ids[i]!,
+            kind: 'vehicle',
+            vehicleKind: kinds[i % kinds.length],
+            time: new Date(fix.timeMs).toISOString(),
+            lat: fix.lat,
+            lon: fix.lon,
+            speedKmh: fix.speedKmh,
+            course: fix.course,
+          });
+        }
+        lastTickMs = now;
+        sentThisSecond += positions.length;
+        if (positions.length > 0) live.to('subscribers').emit('positions', { positions });
+      }, SYNTHETIC_TICK_MS);
+      return { connected: () => active, sentPerS: () => sentLastSecond, done };
+    },
+    async close() {
+      clearInterval(timer);
+      finish();
+      await new Promise<void>((resolve) => void ioServer.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
 async function run(args: Args): Promise<void> {
   const adminToken = args.adminToken ?? randomBytes(24).toString('hex');
   const hub = args.startHub
@@ -244,14 +401,19 @@ async function run(args: Args): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'cityhub-bench-map-run-'));
   let browserClosed: (() => Promise<void>) | null = null;
   let hubFollower: { take(): number[]; close(): void } | null = null;
+  let synthetic: SyntheticFeed | null = null;
   try {
     // Provision: a fresh id prefix per run, so a running hub's earlier devices never collide.
     const prefix = `map${randomInt(100_000, 999_999)}-`;
     const ids = benchDeviceIds(prefix, 1, args.units);
-    say(`[setup] provisioning ${args.units} vehicles (${prefix}00001 …)`);
-    const credentials = await provisionDevices(hub.httpUrl, adminToken, ids);
     const credentialsFile = path.join(work, 'credentials.json');
-    writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials)));
+    if (args.feed === 'mqtt') {
+      say(`[setup] provisioning ${args.units} vehicles (${prefix}00001 …)`);
+      const credentials = await provisionDevices(hub.httpUrl, adminToken, ids);
+      writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials)));
+    } else {
+      synthetic = await startSyntheticFeed(hub.httpUrl, ids, args);
+    }
 
     // The map, before any unit reports: the page then follows the whole ramp-up live.
     const browser = await chromium.launch({
@@ -268,63 +430,33 @@ async function run(args: Args): Promise<void> {
     browserClosed = () => browser.close();
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('pageerror', (err) => say(`[page] error: ${err.message}`));
-    await page.goto(`${hub.httpUrl}/?stats`);
+    await page.goto(`${synthetic?.url ?? hub.httpUrl}/?stats`);
     await page.waitForSelector('body[data-map-ready="true"]', { timeout: 60_000 });
     await recordFrames(page);
-    hubFollower = followHub(hub.httpUrl);
-    say(`[setup] map open at 1920×1080 (${args.gl}); starting ${args.units} units, one fix per ${args.intervalMs} ms`);
-
-    const generator = track(
-      spawn(
-        process.execPath,
-        [
-          ...siblingCommand('mqtt-generator'),
-          ...['--url', hub.mqttUrl, '--devices', String(args.units), '--interval', String(args.intervalMs)],
-          ...[
-            '--ramp-up',
-            String(args.rampUpS),
-            '--duration',
-            String(args.durationS),
-            '--credentials',
-            credentialsFile,
-          ],
-          ...['--id-prefix', prefix, '--qos', '1', '--output', 'jsonl'],
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
+    if (!synthetic) hubFollower = followHub(hub.httpUrl);
+    say(
+      `[setup] map open at 1920×1080 (${args.gl}); starting ${args.units} units, one fix per ${args.intervalMs} ms` +
+        (synthetic ? ' (synthetic feed: no hub in the path)' : ''),
     );
-    let connected = 0;
-    let sentPerS = 0;
-    createInterface({ input: generator.stdout! }).on('line', (line) => {
-      try {
-        const o = JSON.parse(line) as { type?: string; connected?: number; sentPerS?: number; message?: string };
-        if (o.type === 'second') {
-          connected = o.connected ?? connected;
-          sentPerS = o.sentPerS ?? sentPerS;
-        } else if (o.type === 'notice') say(`[generator] ${o.message}`);
-      } catch {
-        say(`[generator] ${line}`);
-      }
-    });
-    createInterface({ input: generator.stderr! }).on('line', (line) => say(`[generator] ${line}`));
-    const generatorDone = new Promise<number | null>((resolve) => generator.once('exit', resolve));
 
+    const units = synthetic ? synthetic.start() : startGenerator(hub.mqttUrl, prefix, credentialsFile, args);
     const startedAt = Date.now();
     const steadyFromS = args.rampUpS + args.warmupS;
     const steady: PageSample = { frames: [], positions: 0, receiveToScreenMs: [], fixToScreenMs: [], unitsOnMap: 0 };
     const steadyFixToClientMs: number[] = [];
     let steadySeconds = 0;
     let done = false;
-    void generatorDone.then(() => (done = true));
+    void units.done.then(() => (done = true));
     const limitS = args.rampUpS + args.durationS + 30;
     for (let second = 1; !done && second <= limitS; second++) {
       await delay(Math.max(0, startedAt + second * 1000 - Date.now()));
       const s = await takeSample(page);
-      const fixToClient = hubFollower.take();
+      const fixToClient = hubFollower?.take() ?? [];
       const fps = s.frames.length;
       const lag = s.receiveToScreenMs;
       say(
-        `[${String(second).padStart(3)} s] units ${connected}/${args.units} sending ${sentPerS}/s  on map ${s.unitsOnMap}  ` +
+        `[${String(second).padStart(3)} s] units ${units.connected()}/${args.units} sending ${units.sentPerS()}/s  ` +
+          `on map ${s.unitsOnMap}  ` +
           `applied ${s.positions}/s  ` +
           `frames ${fps}/s  frame p50 ${ms(percentile(s.frames, 50))} p99 ${ms(percentile(s.frames, 99))} max ${ms(Math.max(0, ...s.frames))} ms  ` +
           `lag p50 ${ms(percentile(lag, 50))} p99 ${ms(percentile(lag, 99))} ms  fix→screen p50 ${ms(percentile(s.fixToScreenMs, 50))} ms  ` +
@@ -340,7 +472,7 @@ async function run(args: Args): Promise<void> {
         steady.unitsOnMap = Math.max(steady.unitsOnMap, s.unitsOnMap);
       }
     }
-    await generatorDone;
+    await units.done;
 
     const summary = {
       type: 'summary',
@@ -379,6 +511,7 @@ async function run(args: Args): Promise<void> {
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   } finally {
     hubFollower?.close();
+    await synthetic?.close();
     await browserClosed?.();
     await hub.stop();
     rmSync(work, { recursive: true, force: true });
