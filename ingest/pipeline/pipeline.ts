@@ -18,6 +18,9 @@ export class IngestPipeline {
 
   async accept(observations: Observation[], qos: 0 | 1 | 2): Promise<void> {
     const { batcher, maxQueued } = this.options;
+    // Nothing to add: nothing to wait for either. (A held caller let through adds its items, and those items' write
+    // is what lets the next one through; one that added none would leave the rest waiting.)
+    if (observations.length === 0) return;
     if (batcher.queued() >= maxQueued) {
       if (qos === 0) {
         this.options.onShed?.(observations.length);
