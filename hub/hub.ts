@@ -171,6 +171,7 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
     const live = new LivePush(io.of(LIVE_NAMESPACE), config.livePushIntervalMs, {
       kindOf: (id) => kinds.get(id),
       access: positionAccess,
+      backlogMetrics: { coalesced: metrics.liveCoalesced, backedUp: metrics.liveBackedUp },
       log: log.child({ part: 'live' }),
       caseSnapshot: () => caseLoop.openCases(),
       candidateSnapshot: () => caseLoop.pendingCandidates(),
@@ -235,6 +236,8 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
     });
     stops.push(() => writer.close());
     void writer.replay(); // whatever a previous run left in the spool
+    /** Sources that stop reading their connections while the pipeline is full (the built-in broker). */
+    const pressureListeners: ((full: boolean) => void)[] = [];
     const batcher = new Batcher<Observation>({
       maxRows: config.ingestBatchMaxRows,
       maxWaitMs: config.ingestBatchMaxMs,
@@ -247,6 +250,14 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
       jumps: new JumpDetector(),
       maxQueued: config.ingestMaxQueued,
       onShed: (n) => metrics.shed.inc(n),
+      onPressure: (full) => {
+        for (const listener of pressureListeners) listener(full);
+      },
+    });
+    metrics.observeIngest({
+      queued: () => batcher.queued(),
+      held: () => pipeline.held(),
+      readingPaused: () => pipeline.isFull() && pressureListeners.length > 0,
     });
     const rateLimiter = new DeviceRateLimiter(config.deviceRatePerS, config.deviceRateBurst);
     // 掉线清扫 several processes: while this one leads, the devices and cameras of a process that died are marked offline.
@@ -270,11 +281,10 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
       void ownership
         ?.arrived(deviceId, atMs)
         .catch((err: unknown) => log.warn({ err, deviceId }, 'device arrival not told to the other hub processes'));
-    const accept = (observations: Observation[], qos: 0 | 1 | 2) => {
+    const accept = (observations: Observation[], qos: 0 | 1 | 2, options?: { admitted?: boolean }) => {
       countByType(metrics.messagesIn, observations);
       for (const o of observations) lastSeen.note(o.deviceId);
-      metrics.queued.set(batcher.queued());
-      return pipeline.accept(observations, qos);
+      return pipeline.accept(observations, qos, options);
     };
 
     const authenticate = async (username: string, password: string): Promise<AuthResult> => {
@@ -335,6 +345,8 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
           deviceConnected: arrived,
           authFailed: (reason) => metrics.authFailures.inc({ reason }),
           admit: (deviceId, nowMs) => rateLimiter.admit(deviceId, nowMs),
+          waitForRoom: () => pipeline.waitForRoom(),
+          onPressure: (listener) => pressureListeners.push(listener),
           listeningForCommands: (deviceId) =>
             void commands
               ?.deliverPending(deviceId)
@@ -356,7 +368,6 @@ export async function startHub(config: HubConfig, log: Logger, signal?: AbortSig
       metrics.devicesConnected.reset();
       const connectedGauge = setInterval(() => {
         for (const [kind, n] of Object.entries(mqtt.connections())) metrics.devicesConnected.set({ kind }, n);
-        metrics.queued.set(batcher.queued());
       }, 1000);
       connectedGauge.unref();
       stops.push(() => clearInterval(connectedGauge));

@@ -1,5 +1,6 @@
 // Metrics (监控指标) in Prometheus format at GET /metrics: what came in, what was stored or refused and why, how
-// batches and commits behave, the spool, connected devices, and the process itself (event-loop lag, memory).
+// batches and commits behave, the spool, connected devices, backed-up live map viewers, and the process itself
+// (event-loop lag, memory).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -11,11 +12,23 @@ export function countByType(counter: Counter<'type'>, observations: readonly { t
   for (const [type, n] of counts) counter.inc({ type }, n);
 }
 
+/** The ingest pipeline's state, read when Prometheus scrapes. */
+export interface IngestGauges {
+  queued(): number;
+  held(): number;
+  readingPaused(): boolean;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  let ingest: IngestGauges | null = null;
   return {
     registry,
+    /** Where the queued, held and reading-paused gauges read from (the pipeline is made after the metrics). */
+    observeIngest(source: IngestGauges): void {
+      ingest = source;
+    },
     messagesIn: new Counter({
       name: 'cityhub_observations_received_total',
       help: 'Observations accepted for storage, by type',
@@ -83,6 +96,35 @@ export function createMetrics() {
     queued: new Gauge({
       name: 'cityhub_ingest_queued',
       help: 'Observations accepted but not yet durable',
+      registers: [registry],
+      collect() {
+        if (ingest) this.set(ingest.queued());
+      },
+    }),
+    held: new Gauge({
+      name: 'cityhub_ingest_held',
+      help: 'QoS 1 messages held undecoded, their PUBACK waiting, because INGEST_MAX_QUEUED observations are queued',
+      registers: [registry],
+      collect() {
+        if (ingest) this.set(ingest.held());
+      },
+    }),
+    readingPaused: new Gauge({
+      name: 'cityhub_ingest_reading_paused',
+      help: '1 while the broker does not read device connections (INGEST_MAX_QUEUED queued and as many held)',
+      registers: [registry],
+      collect() {
+        if (ingest) this.set(ingest.readingPaused() ? 1 : 0);
+      },
+    }),
+    liveCoalesced: new Counter({
+      name: 'cityhub_live_deltas_coalesced_total',
+      help: 'Live map deltas never sent because a newer state of the same unit, case, candidate or camera replaced them while their viewer was backed up',
+      registers: [registry],
+    }),
+    liveBackedUp: new Gauge({
+      name: 'cityhub_live_viewers_backed_up',
+      help: 'Live map viewers not reading their connection: sent nothing more, the newest state per unit held for them',
       registers: [registry],
     }),
     devicesConnected: new Gauge({

@@ -95,6 +95,10 @@ Hub:
       --db-poll <ms>            count committed rows every <ms>, 0 = only before and after  (default 2000)
       --hub-env NAME=value      extra environment for --start-hub, repeatable; stored in the result. E.g.
                                 DEVICE_RATE_PER_S=1000000 to measure capacity above the per-device rate limit
+      --stall-db <at>,<for>     (b): <at> seconds after the generator starts, lock the positions table (LOCK TABLE
+                                … ACCESS EXCLUSIVE, through --database-url) for <for> seconds — a database that
+                                stops taking writes — and report the hub's memory, whether it stayed up, and
+                                whether everything acknowledged was stored (e.g. 60,30; needs --database-url)
 
 Generator:
       --generator-processes <n> run the load from n generator processes (loadtests/fleet.ts): one Node process
@@ -135,6 +139,7 @@ const RUNNER_ARG_SPEC = {
   provision: { type: 'string' },
   'admin-token': { type: 'string' },
   'db-poll': { type: 'string' },
+  'stall-db': { type: 'string' },
   'hub-env': { type: 'string', multiple: true },
   'skip-baseline': { type: 'boolean' },
   'generator-processes': { type: 'string' },
@@ -159,6 +164,8 @@ interface BenchArgs {
   provision?: number;
   adminToken?: string;
   dbPollMs: number;
+  /** --stall-db: lock the positions table this many seconds after the generator starts, for so long. */
+  stallDb?: { atS: number; forS: number };
   /** Extra environment for --start-hub, e.g. DEVICE_RATE_PER_S=100000. */
   hubEnv: Record<string, string>;
   skipBaseline: boolean;
@@ -215,6 +222,18 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
     return n;
   };
   const provision = int('provision', 1, 100_000);
+  const stallRaw = str('stall-db');
+  let stallDb: BenchArgs['stallDb'];
+  if (stallRaw !== undefined) {
+    const m = /^(\d{1,5}),(\d{1,5})$/.exec(stallRaw.trim());
+    if (!m || Number(m[2]) < 1) {
+      throw new UsageError(
+        `--stall-db takes <at>,<for> in whole seconds (e.g. 60,30), got ${JSON.stringify(stallRaw)}`,
+      );
+    }
+    if (!databaseUrl) throw new UsageError('--stall-db needs --database-url (it locks the positions table there)');
+    stallDb = { atS: Number(m[1]), forS: Number(m[2]) };
+  }
   const processes = int('generator-processes', 1, 32);
   if (processes !== undefined && processes > load.devices) {
     throw new UsageError(`--generator-processes ${processes} is more than --devices ${load.devices}`);
@@ -242,6 +261,7 @@ function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchA
     ...(provision !== undefined ? { provision } : {}),
     ...(adminToken ? { adminToken } : {}),
     dbPollMs: int('db-poll', 0, 600_000) ?? 2000,
+    ...(stallDb ? { stallDb } : {}),
     hubEnv,
     skipBaseline,
     generatorProcesses: int('generator-processes', 1, 32) ?? 1,
@@ -687,6 +707,58 @@ interface HubResult {
   hubCounters?: { rejectedByReason: Record<string, number>; qos0Shed: number };
   /** Second by second: offered, acked, committed, refused, RSS, probes. */
   timeline: TimelineRow[];
+  /** --stall-db: when the positions table was locked and released (seconds after the generator started). */
+  stall?: { atS: number; forS: number; lockedAtS?: number; releasedAtS?: number; error?: string };
+}
+
+/**
+ * A database that stops taking writes (--stall-db): the positions table locked by another session, then released.
+ * Every step bounded; the lock goes with the session if anything fails.
+ */
+function scheduleDbStall(databaseUrl: string, stall: { atS: number; forS: number }, startMs: number) {
+  const result: NonNullable<HubResult['stall']> = { ...stall };
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-ingest stall' });
+  const sinceStart = () => Math.round((Date.now() - startMs) / 100) / 10;
+  let release: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(async () => {
+      try {
+        await client.connect();
+        await client.query('BEGIN');
+        await client.query('LOCK TABLE positions IN ACCESS EXCLUSIVE MODE');
+        result.lockedAtS = sinceStart();
+        say(`[b] database stall: positions locked at ${result.lockedAtS} s, for ${stall.forS} s`);
+        await new Promise<void>((r) => {
+          const hold = setTimeout(r, stall.forS * 1000);
+          release = () => {
+            clearTimeout(hold);
+            r();
+          };
+        });
+        await client.query('COMMIT');
+        result.releasedAtS = sinceStart();
+        say(`[b] database stall: released at ${result.releasedAtS} s`);
+      } catch (err) {
+        result.error = (err as Error).message;
+        say(`[b] database stall failed: ${result.error}`);
+      } finally {
+        await client.end().catch(() => undefined);
+        resolve();
+      }
+    }, stall.atS * 1000);
+    release = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return {
+    result,
+    /** Ends the stall now if it is still on (the run ended first), and waits for its session to close. */
+    stop: async () => {
+      release();
+      await done;
+    },
+  };
 }
 
 /** The hub's refusal and shed counters from its /metrics (undefined if it does not answer). */
@@ -884,6 +956,7 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
     const extra = () =>
       (counter ? `  | rows +${lastRows - rowsBefore}` : '') +
       (hubPid !== undefined ? `  hub RSS ${Math.round(memory.last / 2 ** 20)} MB` : '');
+    const stall = args.stallDb ? scheduleDbStall(args.databaseUrl!, args.stallDb, Date.now()) : undefined;
     let run: GeneratorRun;
     try {
       run = await runGeneratorChild('b hub', load, extra, cpu, {
@@ -892,6 +965,7 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
         observers: args.liveClients,
       });
     } finally {
+      await stall?.stop();
       clearInterval(memoryTimer);
       if (pollTimer) clearInterval(pollTimer);
       if (probeTimer) clearInterval(probeTimer);
@@ -983,6 +1057,7 @@ async function runHub(args: BenchArgs, outDir: string, stamp: string): Promise<H
             },
           }
         : {}),
+      ...(stall ? { stall: stall.result } : {}),
       timeline: buildTimeline({
         seconds: run.summary.seconds,
         rows: counts.map((c) => ({ atMs: c.atMs, value: c.value - rowsBefore })),
@@ -1165,6 +1240,20 @@ function humanReport(args: BenchArgs, baseline?: BaselineResult, hub?: HubResult
         ? `${fmt(e2e.latency.p50Ms, 0)} / ${fmt(e2e.latency.p99Ms, 0)} / ${fmt(e2e.latency.maxMs, 0)} ms`
         : 'no positions arrived',
       '',
+    ]);
+  }
+  const stall = hub?.stall;
+  if (stall) {
+    const acked = b ? b.messages.acked - b.messages.rejected : undefined;
+    rows.push([
+      `database stall (positions locked ${stall.forS} s from ${stall.atS} s)`,
+      '',
+      stall.error
+        ? `FAILED: ${stall.error}`
+        : `locked ${fmt(stall.lockedAtS, 1)}–${fmt(stall.releasedAtS, 1)} s; hub ` +
+          `${hub?.availability?.hubAliveAtEnd === false ? 'EXITED' : 'up'}; ` +
+          `rows ${fmt(hub?.committed?.rows)} of ${fmt(acked)} acked messages`,
+      'up, RSS bounded, every ack stored',
     ]);
   }
   if (hub?.hubCounters) {

@@ -2,7 +2,8 @@
 // tick carrying each device's newest fix and state — instead of one message per position. A browser chooses layers
 // (kinds of device, and cases) and optionally a bounding box; on subscribing it gets a snapshot, then deltas. Case
 // changes (案件动态), candidates and camera status (视频监控点在线状态) ride the same channel and the same tick. People's
-// positions (collectors') go only to sockets whose session may see them (hub/live/viewers.ts).
+// positions (collectors') go only to sockets whose session may see them (hub/live/viewers.ts). A viewer that does not read
+// its connection is sent nothing more until it does, then the newest state of what it missed (hub/live/backlog.ts).
 import type { Namespace, Socket } from 'socket.io';
 import type { DeviceStatus, Observation, Position } from '../../ingest/observation.js';
 import {
@@ -12,6 +13,8 @@ import {
   personalScope,
   type PositionViewer,
 } from '../positions/access.js';
+import { LiveBacklogs, type LiveBacklogMetrics } from './backlog.js';
+import type { ViewerDeltas } from './held-deltas.js';
 import { nextFlight } from './next-flight.js';
 import { LiveViewers, type ViewerSource } from './viewers.js';
 
@@ -185,7 +188,9 @@ export interface LiveDeps {
   access?: ViewerSource;
   /** How often a socket's session is asked again (default 5 s): a logged-out session stops seeing people by then. */
   accessRecheckMs?: number;
-  log?: { warn(obj: object, msg: string): void };
+  /** Counts of backed-up viewers and of the deltas they were not sent because newer ones replaced them. */
+  backlogMetrics?: LiveBacklogMetrics;
+  log?: { warn(obj: object, msg: string): void; info?(obj: object, msg: string): void };
 }
 
 const ALL: Subscription = { layers: new Set(LAYERS), bbox: null };
@@ -233,6 +238,26 @@ function inBbox(sub: Subscription, point?: { lat: number; lon: number }): boolea
   return point.lon >= w && point.lon <= e && point.lat >= s && point.lat <= n;
 }
 
+/** One event per kind of delta, none for an empty kind. */
+function emitDeltas(socket: Socket, d: ViewerDeltas): void {
+  if (d.positions.length > 0) socket.emit(POSITIONS_EVENT, { positions: d.positions });
+  if (d.statuses.length > 0) socket.emit(STATUS_EVENT, { statuses: d.statuses });
+  if (d.cases.length > 0) socket.emit(CASES_EVENT, { cases: d.cases });
+  if (d.candidates.length > 0) socket.emit(CANDIDATES_EVENT, { candidates: d.candidates });
+  if (d.cameras.length > 0) socket.emit(CAMERAS_EVENT, { cameras: d.cameras });
+}
+
+/** Deltas held for a backed-up viewer, filtered again by what it may see of people now (its session may have ended). */
+function inSight(viewer: PositionViewer, d: ViewerDeltas): ViewerDeltas {
+  const device = deviceFor(viewer);
+  return {
+    ...d,
+    positions: d.positions.filter(device),
+    statuses: d.statuses.filter(device),
+    candidates: d.candidates.filter(candidateFor(viewer)),
+  };
+}
+
 export class LivePush {
   private pendingPositions = new Map<string, Position>();
   private pendingStatus = new Map<string, DeviceStatus>();
@@ -244,6 +269,7 @@ export class LivePush {
   private readonly subscriptions = new WeakMap<Socket, Subscription>();
   private readonly timer: NodeJS.Timeout;
   private readonly viewers: LiveViewers;
+  private readonly backlogs: LiveBacklogs;
   /** Deltas other hub processes sent since the last tick, merged (the newest per device, case, candidate, camera). */
   private readonly fromOthers = {
     positions: new Map<string, LivePositionDto>(),
@@ -259,16 +285,19 @@ export class LivePush {
     private readonly deps: LiveDeps,
   ) {
     this.viewers = new LiveViewers(namespace, deps.access ?? null, { recheckMs: deps.accessRecheckMs, log: deps.log });
+    this.backlogs = new LiveBacklogs({ metrics: deps.backlogMetrics, log: deps.log });
     // Many subscribers at once (a control room opening, every browser back after a restart) share loads.
     const positionsNow = nextFlight(() => deps.snapshot());
     const casesNow = deps.caseSnapshot ? nextFlight(deps.caseSnapshot) : () => Promise.resolve([]);
     const camerasNow = deps.cameraSnapshot ? nextFlight(deps.cameraSnapshot) : () => Promise.resolve([]);
     const candidatesNow = deps.candidateSnapshot ? nextFlight(deps.candidateSnapshot) : () => Promise.resolve([]);
     namespace.on('connection', (socket) => {
+      this.backlogs.watch(socket);
       socket.on(SUBSCRIBE_EVENT, (raw: unknown, ack?: (reply: unknown) => void) => {
         const sub = parseSubscription(raw);
         if (typeof sub === 'string') return ack?.({ error: sub });
         this.subscriptions.set(socket, sub);
+        this.backlogs.reset(socket);
         const cases = sub.layers.has('cases') ? casesNow() : Promise.resolve([]);
         const cameras = sub.layers.has('cameras') ? camerasNow() : Promise.resolve([]);
         const candidates = sub.layers.has('candidates') ? candidatesNow() : Promise.resolve([]);
@@ -390,7 +419,8 @@ export class LivePush {
       this.pendingCases.size === 0 &&
       this.pendingCandidates.size === 0 &&
       this.pendingCameras.size === 0 &&
-      Object.values(this.fromOthers).every((m) => m.size === 0);
+      Object.values(this.fromOthers).every((m) => m.size === 0) &&
+      this.backlogs.backedUp === 0;
     if (idle) return;
     const positions: LivePositionDto[] = [];
     for (const p of this.pendingPositions.values()) {
@@ -440,22 +470,27 @@ export class LivePush {
         p = p.filter(deviceFor(viewer));
         s = s.filter(deviceFor(viewer));
       }
-      if (p.length > 0) socket.emit(POSITIONS_EVENT, { positions: p });
-      if (s.length > 0) socket.emit(STATUS_EVENT, { statuses: s });
+      const tick: ViewerDeltas = { positions: p, statuses: s, cases: [], candidates: [], cameras: [] };
       if (cases.length > 0 && sub.layers.has('cases')) {
-        const c = sub.bbox ? cases.filter((x) => inBbox(sub, x)) : cases;
-        if (c.length > 0) socket.emit(CASES_EVENT, { cases: c });
+        tick.cases = sub.bbox ? cases.filter((x) => inBbox(sub, x)) : cases;
       }
       if (candidates.length > 0 && sub.layers.has('candidates')) {
         let c = sub.bbox ? candidates.filter((x) => inBbox(sub, x)) : candidates;
         if (personalCandidates && !viewer.allDevices) c = c.filter(candidateFor(viewer));
-        if (c.length > 0) socket.emit(CANDIDATES_EVENT, { candidates: c });
+        tick.candidates = c;
       }
       if (cameras.length > 0 && sub.layers.has('cameras')) {
-        const c = (sub.bbox ? cameras.filter((x) => inBbox(sub, x)) : cameras).map((x) => x.camera);
-        if (c.length > 0) socket.emit(CAMERAS_EVENT, { cameras: c });
+        tick.cameras = (sub.bbox ? cameras.filter((x) => inBbox(sub, x)) : cameras).map((x) => x.camera);
       }
+      this.backlogs.deliver(socket, viewer, tick, (deltas, withHeld) =>
+        emitDeltas(socket, withHeld && !viewer.allDevices ? inSight(viewer, deltas) : deltas),
+      );
     }
+  }
+
+  /** Whether this socket's deltas are being held because it does not read its connection (diagnostics, tests). */
+  isBackedUp(socket: Socket): boolean {
+    return this.backlogs.isBackedUp(socket);
   }
 
   stop(): void {

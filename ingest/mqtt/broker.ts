@@ -10,12 +10,17 @@ import { AuthThrottle, MQTT_LOGIN_BACKOFF } from './auth-throttle.js';
 import { ClusterEmitter, type BrokerCluster, type EmittedPacket } from './cluster.js';
 import { makeAuthenticate, remoteAddress, type AuthFailure, type AuthResult } from './connect.js';
 import { makeAuthorizePublish } from './publish.js';
+import { ReadGate } from './read-gate.js';
 import { commandTopic } from './topics.js';
 
 export interface MqttIngestSinks {
   authenticate(username: string, password: string): Promise<AuthResult>;
   /** Resolves when the observations are durable; rejects if they could not be made so (the device is then not acked). */
-  accept(observations: Observation[], qos: 0 | 1 | 2): Promise<void>;
+  accept(observations: Observation[], qos: 0 | 1 | 2, options?: { admitted?: boolean }): Promise<void>;
+  /** Backpressure before decoding (publish.ts): null when a message may go in now, else when it may. */
+  waitForRoom?(): Promise<void> | null;
+  /** Tells the broker, from now on, when the pipeline is full (stop reading connections) and when not (read-gate.ts). */
+  onPressure?(listener: (full: boolean) => void): void;
   /** A publish was refused; for counting. */
   rejected?(deviceId: string | null, rejection: Rejection): void;
   authFailed?(reason: AuthFailure, address: string): void;
@@ -127,7 +132,8 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     now,
     principals,
     dropped,
-    accept: (observations, qos) => sinks.accept(observations, qos),
+    accept: (observations, qos, acceptOptions) => sinks.accept(observations, qos, acceptOptions),
+    waitForRoom: sinks.waitForRoom ? () => sinks.waitForRoom!() : undefined,
     rejected: (deviceId, rejection) => sinks.rejected?.(deviceId, rejection),
     admit: sinks.admit ? (deviceId, nowMs) => sinks.admit!(deviceId, nowMs) : undefined,
     wantsReasonStrings: (client) => !noProblemInformation.has(client),
@@ -206,8 +212,23 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
     log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'),
   );
 
+  // While the pipeline is full, connections are not read (read-gate.ts).
+  const gate = new ReadGate();
+  sinks.onPressure?.((full) => {
+    if (full === gate.isClosed()) return;
+    if (full) gate.close();
+    else gate.open();
+    log.warn(
+      { connections: connected.size, parked: gate.parkedCount() },
+      full ? 'ingest full: not reading device connections' : 'ingest has room: reading device connections again',
+    );
+  });
+
   // Nagle's algorithm holds small PUBACKs for ~40 ms; devices wait on them.
-  const server = net.createServer({ noDelay: true }, broker.handle);
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    gate.wrap(socket);
+    broker.handle(socket);
+  });
   const port = await new Promise<number>((resolve, rejectListen) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       rejectListen(err.code === 'EADDRINUSE' ? new PortInUseError(options.port) : err),

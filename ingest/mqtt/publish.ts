@@ -1,8 +1,9 @@
-// PUBLISH handling (设备上报): the ACL, then decode and validate, then hand the observations to the pipeline. A QoS 1
-// message is acknowledged only when the pipeline says its data is durable. A refused message is never stored nor
-// forwarded, is counted, and the device hears why on its errors topic. An MQTT 5 device also gets a PUBACK with the
-// reason code of the refusal (reason-codes.ts). MQTT 3.1.1 has no negative PUBACK: there the refusal is acknowledged
-// all the same, since refusing would drop the connection and the device would resend the same bad message for ever.
+// PUBLISH handling (设备上报): the ACL and rate limit, then — once the pipeline has room; a QoS 1 message beyond it
+// waits undecoded — decode and validate, then hand the observations to the pipeline. A QoS 1 message is acknowledged
+// only when the pipeline says its data is durable. A refused message is never stored nor forwarded, is counted, and
+// the device hears why on its errors topic. An MQTT 5 device also gets a PUBACK with the reason code of the refusal
+// (reason-codes.ts). MQTT 3.1.1 has no negative PUBACK: there the refusal is acknowledged all the same, since refusing
+// would drop the connection and the device would resend the same bad message for ever.
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import { writeToStream, type IPubackPacket, type IPubrecPacket } from 'mqtt-packet';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import { validateObservation, type ValidationLimits } from '../pipeline/validate
 import { canPublish, type Principal } from './acl.js';
 import { decodeDevicePayload } from './payloads.js';
 import { NOT_DURABLE_DISCONNECT, pubackReasonCode } from './reason-codes.js';
-import { deviceIdOfTopic, errorTopic, parseDeviceTopic } from './topics.js';
+import { deviceIdOfTopic, errorTopic, parseDeviceTopic, type DeviceTopic } from './topics.js';
 
 export interface PublishDeps {
   broker: Aedes;
@@ -21,8 +22,16 @@ export interface PublishDeps {
   principals: WeakMap<Client, Principal>;
   /** Payload buffers of refused messages: authorizeForward drops them (it sees a copy of the packet, not the packet). */
   dropped: WeakSet<object>;
-  /** Resolves when the observations are durable; rejects if not (the device is then not acked and resends). */
-  accept(observations: Observation[], qos: 0 | 1 | 2): Promise<void>;
+  /**
+   * Resolves when the observations are durable; rejects if not (the device is then not acked and resends).
+   * `admitted`: the message was let through by waitForRoom and does not queue again.
+   */
+  accept(observations: Observation[], qos: 0 | 1 | 2, options?: { admitted?: boolean }): Promise<void>;
+  /**
+   * Backpressure before decoding: null when a message may go in now, else a promise resolved (in arrival order)
+   * when there is room. A QoS 1/2 message waits undecoded — the cheap form of a held message.
+   */
+  waitForRoom?(): Promise<void> | null;
   rejected?(deviceId: string | null, rejection: Rejection): void;
   /** Per-device admission (rate limit); a Rejection refuses the message. */
   admit?(deviceId: string, nowMs: number): Rejection | null;
@@ -110,7 +119,11 @@ export function makeAuthorizePublish(deps: PublishDeps) {
     writeToStream(ack, client.conn, { protocolVersion: 5 });
   };
 
-  return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
+  const authorizePublish = (
+    client: Client | null,
+    packet: PublishPacket,
+    callback: (error?: Error | null) => void,
+  ): void => {
     if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved'));
     // A last will published after its client is gone (never with in-memory sessions): nobody to attribute it to.
     if (!client) return callback(new Error('publish without a client'));
@@ -155,6 +168,24 @@ export function makeAuthorizePublish(deps: PublishDeps) {
     const nowMs = deps.now();
     const admission = deps.admit?.(topic.deviceId, nowMs);
     if (admission) return answerRefusal(client, principal, packet, admission, callback);
+    // The hub is full: a QoS 1/2 message waits here, undecoded, for its turn (its PUBACK, and so the device's next
+    // messages, wait with it). QoS 0 goes on and is shed by the pipeline.
+    const room = packet.qos > 0 ? deps.waitForRoom?.() : null;
+    if (!room) return decodeAndAccept(client, principal, packet, topic, nowMs, false, callback);
+    room
+      .then(() => decodeAndAccept(client, principal, packet, topic, nowMs, true, callback))
+      .catch((err: unknown) => notDurable(client, topic.deviceId, err, callback));
+  };
+
+  const decodeAndAccept = (
+    client: Client,
+    principal: Principal,
+    packet: PublishPacket,
+    topic: DeviceTopic,
+    nowMs: number,
+    admitted: boolean,
+    callback: (error?: Error | null) => void,
+  ): void => {
     let observations: Observation[];
     try {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -174,27 +205,33 @@ export function makeAuthorizePublish(deps: PublishDeps) {
       if (!(err instanceof Rejection)) throw err;
       return answerRefusal(client, principal, packet, err, callback);
     }
-    deps.accept(observations, packet.qos).then(
+    deps.accept(observations, packet.qos, admitted ? { admitted } : undefined).then(
       () => callback(null),
       (err: unknown) => {
         // Shed by the pipeline (overload, QoS 0): counted, not stored.
         if (err instanceof Rejection) return answerRefusal(client, principal, packet, err, callback);
-        const error = err instanceof Error ? err : new Error(String(err));
-        log.error({ deviceId: topic.deviceId, err }, 'data not stored; disconnecting the device so it resends');
-        // Not durable: no PUBACK, and the connection closes so the client resends on reconnect (QoS 1). aedes does
-        // just that with an MQTT 3.1.1 client that gets an error.
-        if (client.version !== 5) return callback(error);
-        // aedes 2 would answer an MQTT 5 client's error with PUBACK 0x87 and drop the message: the device would never
-        // send it again. So: a DISCONNECT saying why, and no acknowledgement. The error is handed to aedes only once
-        // the connection is closed, when its 0x87 PUBACK can no longer be written.
-        client.disconnect(
-          {
-            reasonCode: NOT_DURABLE_DISCONNECT.code,
-            properties: { reasonString: 'data not stored: the hub cannot make it durable now; send it again' },
-          },
-          () => callback(error),
-        );
+        notDurable(client, topic.deviceId, err, callback);
       },
     );
   };
+
+  const notDurable = (client: Client, deviceId: string, err: unknown, callback: (error?: Error | null) => void) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    log.error({ deviceId, err }, 'data not stored; disconnecting the device so it resends');
+    // Not durable: no PUBACK, and the connection closes so the client resends on reconnect (QoS 1). aedes does
+    // just that with an MQTT 3.1.1 client that gets an error.
+    if (client.version !== 5) return callback(error);
+    // aedes 2 would answer an MQTT 5 client's error with PUBACK 0x87 and drop the message: the device would never
+    // send it again. So: a DISCONNECT saying why, and no acknowledgement. The error is handed to aedes only once
+    // the connection is closed, when its 0x87 PUBACK can no longer be written.
+    client.disconnect(
+      {
+        reasonCode: NOT_DURABLE_DISCONNECT.code,
+        properties: { reasonString: 'data not stored: the hub cannot make it durable now; send it again' },
+      },
+      () => callback(error),
+    );
+  };
+
+  return authorizePublish;
 }

@@ -39,6 +39,11 @@ export class Batcher<T> {
     return this.queuedItems;
   }
 
+  /** Callers held by whenQueuedBelow() and not yet let through. */
+  waiting(): number {
+    return this.drainWaiters.length;
+  }
+
   add(item: T): Promise<void> {
     return this.addMany([item]);
   }
