@@ -31,7 +31,10 @@ export interface Telemetry {
   source: ObservationSource;
 }
 
-/** A device's own report of its state (设备状态), or the broker's record of it connecting or going away. */
+/**
+ * A device's own report of its state (设备状态), or the connection layer's record of it connecting or going away
+ * (source 'broker': the MQTT broker or the JT/T 808 gateway).
+ */
 export interface DeviceStatus {
   deviceId: string;
   timeMs: number;

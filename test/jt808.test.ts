@@ -102,6 +102,27 @@ describe('JT/T 808 gateway in the hub', () => {
     const metrics = await (await fetch(`${http}/metrics`)).text();
     expect(metrics).toMatch(/cityhub_jt808_connections\{state="authenticated"\} 2/);
   }, 90_000);
+
+  it('shows the trucks online while their terminals are connected, and offline once they are gone', async () => {
+    const stateOf = async (deviceId: string) =>
+      (await db.pool.query<{ state: string }>(`SELECT state FROM device_state WHERE device_id = $1`, [deviceId]))
+        .rows[0]?.state;
+    const latestState = async (deviceId: string) => {
+      const body = (await (await fetch(`${http}/api/positions/latest`)).json()) as {
+        features: { properties: { deviceId: string; state: string | null } }[];
+      };
+      return body.features.find((f) => f.properties.deviceId === deviceId)?.properties.state;
+    };
+    expect(await stateOf('truck-1')).toBe('online');
+    expect(await stateOf('truck-2')).toBe('online');
+    expect(await latestState('truck-1')).toBe('online');
+    await terminals!.stop();
+    terminals = undefined;
+    await waitFor('both trucks offline', async () =>
+      (await stateOf('truck-1')) === 'offline' && (await stateOf('truck-2')) === 'offline' ? true : null,
+    );
+    expect(await latestState('truck-2')).toBe('offline');
+  }, 30_000);
 });
 
 describe('JT/T 808 auto-provisioning (JT808_AUTO_PROVISION=true)', () => {

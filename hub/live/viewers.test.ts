@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../ingest/observation.js';
+import { positionFix } from '../../test/support/observations.js';
 import { waitFor } from '../../test/support/wait.js';
 import { ANONYMOUS_VIEWER, type PositionViewer } from '../positions/access.js';
 import { LIVE_NAMESPACE, LivePush, type LiveCandidateDto, type LivePositionDto } from './push.js';
@@ -118,19 +119,9 @@ async function connect(token?: string) {
 function tick(): void {
   seq += 1;
   const time = Date.parse('2026-12-01T09:00:00Z') + seq * 1000;
-  const observations: Observation[] = ['veh-1', 'col-1', 'col-2', 'new-1'].map((deviceId) => ({
-    type: 'position',
-    deviceId,
-    timeMs: time,
-    lat: 36.66,
-    lon: 117.02,
-    speedKmh: null,
-    course: null,
-    altitudeM: null,
-    accuracyM: null,
-    source: 'mqtt',
-    attributes: {},
-  }));
+  const observations: Observation[] = ['veh-1', 'col-1', 'col-2', 'new-1'].map((deviceId) =>
+    positionFix(deviceId, time, { lat: 36.66, lon: 117.02 }),
+  );
   observations.push({
     type: 'status',
     deviceId: 'col-2',

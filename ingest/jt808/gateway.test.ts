@@ -9,6 +9,7 @@ import {
   encodeRegistrationBody,
   encodeTerminalReplyBody,
 } from '../../devices/jt808-terminal.js';
+import { waitFor } from '../../test/support/wait.js';
 import type { Observation } from '../observation.js';
 import { escape, FLAG, Reader, xor } from './bytes.js';
 import { encodeFrame } from './encode.js';
@@ -22,7 +23,10 @@ const ME: Terminal = { version: 2013, phone: PHONE };
 const LIMITS = { maxFutureSkewMs: 5 * 60_000, maxAgeMs: 30 * 86_400_000 };
 
 interface Recorder extends Jt808Sinks {
+  /** Accepted data (positions), per call. */
   accepted: Observation[][];
+  /** Terminals recorded online or offline, in order. */
+  states: { deviceId: string; state: string; address: unknown }[];
   badFrames: string[];
   rejections: { deviceId: string | null; reason: string }[];
   acks: { deviceId: string; replySerial: number; replyMsgId: number; result: number; commandId?: string }[];
@@ -31,13 +35,18 @@ interface Recorder extends Jt808Sinks {
 function recorder(): Recorder {
   const r: Recorder = {
     accepted: [],
+    states: [],
     badFrames: [],
     rejections: [],
     acks: [],
     register: async (phone) => ({ ok: true, authCode: `auth-${phone}` }),
     authenticate: async (phone, code) => (code === `auth-${phone}` ? `veh-${phone}` : null),
     accept: async (obs) => {
-      r.accepted.push(obs);
+      const data = obs.filter((o) => o.type !== 'status');
+      for (const o of obs) {
+        if (o.type === 'status') r.states.push({ deviceId: o.deviceId, state: o.state, address: o.attributes.address });
+      }
+      if (data.length > 0) r.accepted.push(data);
     },
     rejected: (deviceId, reason) => r.rejections.push({ deviceId, reason }),
     badFrame: (reason) => r.badFrames.push(reason),
@@ -225,6 +234,39 @@ describe('JT/T 808 gateway', () => {
     sinks.accept = () => Promise.reject(new Error('database down'));
     const again = t.send(0x0200, encodeLocation({ lat: 36.66, lon: 117.02, timeMs: sec(Date.now()) }));
     expect((await t.generalReply(again)).result).toBe(1);
+  });
+
+  it('records a terminal online when it authenticates and offline when its connection goes', async () => {
+    const t = await terminal();
+    await t.login();
+    const veh = `veh-${PHONE}`;
+    expect(sinks.states).toEqual([
+      { deviceId: veh, state: 'online', address: expect.stringMatching(/^127\.0\.0\.1:/) },
+    ]);
+    t.close();
+    await waitFor('the offline state', () => sinks.states.length === 2, 3000);
+    expect(sinks.states[1]).toMatchObject({ deviceId: veh, state: 'offline' });
+  });
+
+  it('does not record offline a terminal whose old connection a new one replaced; logging out does', async () => {
+    const veh = `veh-${PHONE}`;
+    const first = await terminal();
+    await first.login();
+    const second = await terminal();
+    await second.login();
+    await first.waitClosed();
+    // Give the old connection's close every chance to be (wrongly) recorded.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sinks.states.map((x) => x.state)).toEqual(['online', 'online']);
+    expect(gateway.connections()).toEqual({ total: 1, authenticated: 1 });
+
+    const serial = second.send(0x0003, Buffer.alloc(0));
+    expect((await second.generalReply(serial)).result).toBe(0);
+    expect(sinks.states.at(-1)).toMatchObject({ deviceId: veh, state: 'offline' });
+    // Logged out: its connection closing afterwards records nothing more.
+    second.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sinks.states.map((x) => x.state)).toEqual(['online', 'online', 'offline']);
   });
 
   it('reports before authentication get result 1, and the connection is closed after a few', async () => {

@@ -11,6 +11,9 @@
 // - Frames with a bad check code are dropped and counted; `maxBadFramesInRow` in a row, or `maxGarbageBytes` of bytes
 //   outside any frame since the last good one, closes the connection. So does `idleTimeoutMs` without a good frame.
 // - Unknown or unsupported message ids get result 3 and the connection carries on.
+// - A terminal's connection state (在线状态) is recorded as the broker records an MQTT device's: 'online' when it
+//   authenticates, 'offline' when its connection goes or it logs out (0x0003) — not when a newer connection of the
+//   same terminal replaced it.
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { Rejection, type Observation } from '../observation.js';
@@ -45,7 +48,7 @@ export interface Jt808Sinks {
   ): Promise<{ ok: true; authCode: string } | { ok: false; result: RegisterRefusal }>;
   /** 0x0102: check the auth code; resolves to the device id to file data under, or null. */
   authenticate(phone: string, authCode: string): Promise<string | null>;
-  /** Validated observations; resolves when durable (the gateway replies 0x8001 only then). */
+  /** Validated observations, and the terminals' online/offline statuses; resolves when durable (0x8001 waits for it). */
   accept(observations: Observation[]): Promise<void>;
   /**
    * A terminal answered a platform message: 0x0001 (general reply to e.g. 0x8103) or 0x0104 (parameters, answering
@@ -128,6 +131,25 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
     // end() lets replies already written go out first; destroy() follows if the peer does not close its side.
     s.socket.end();
     setTimeout(() => s.socket.destroy(), 2000).unref();
+  };
+
+  /** Records the terminal online or offline; not awaited (its answer does not wait for it), a failure is logged. */
+  const recordState = (s: Jt808Session, deviceId: string, state: 'online' | 'offline'): void => {
+    const status: Observation = {
+      type: 'status',
+      deviceId,
+      timeMs: now(),
+      state,
+      batteryPct: null,
+      signalDbm: null,
+      attributes: { address: s.remote, protocol: 'jt808' },
+      // The connection layer's record, not the terminal speaking: rules and their clock leave it out as they do the
+      // MQTT broker's (its time is the hub's, while a terminal's own reports may carry older times).
+      source: 'broker',
+    };
+    sinks
+      .accept([status])
+      .catch((err: unknown) => log.warn({ err, deviceId, state }, 'jt808 terminal state not stored'));
   };
 
   const reply = (s: Jt808Session, header: Header, result: number): Promise<boolean> =>
@@ -235,14 +257,17 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
           deviceId = null;
         }
         if (deviceId === null) return refuseUnauthenticated(s, header, 'jt808 authentication refused');
-        if (s.deviceId !== null && s.deviceId !== deviceId && byDevice.get(s.deviceId) === s)
+        if (s.deviceId !== null && s.deviceId !== deviceId && byDevice.get(s.deviceId) === s) {
           byDevice.delete(s.deviceId);
+          recordState(s, s.deviceId, 'offline');
+        }
         const previous = byDevice.get(deviceId);
         if (previous && previous !== s) closeSession(previous, 'replaced by a new connection');
         s.deviceId = deviceId;
         s.unauthenticated = 0;
         byDevice.set(deviceId, s);
         log.info({ deviceId, phone: header.phone, remote: s.remote }, 'jt808 terminal authenticated');
+        recordState(s, deviceId, 'online');
         await reply(s, header, REPLY_RESULT.ok);
         return;
       }
@@ -250,7 +275,10 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
         await reply(s, header, REPLY_RESULT.ok);
         return;
       case MSG.logout:
-        if (s.deviceId !== null && byDevice.get(s.deviceId) === s) byDevice.delete(s.deviceId);
+        if (s.deviceId !== null && byDevice.get(s.deviceId) === s) {
+          byDevice.delete(s.deviceId);
+          recordState(s, s.deviceId, 'offline');
+        }
         log.info({ deviceId: s.deviceId, phone: header.phone }, 'jt808 terminal logged out');
         s.deviceId = null;
         await reply(s, header, REPLY_RESULT.ok);
@@ -369,7 +397,10 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
       s.closed = true;
       if (s.idle) clearTimeout(s.idle);
       sessions.delete(s);
-      if (s.deviceId !== null && byDevice.get(s.deviceId) === s) byDevice.delete(s.deviceId);
+      if (s.deviceId !== null && byDevice.get(s.deviceId) === s) {
+        byDevice.delete(s.deviceId);
+        recordState(s, s.deviceId, 'offline');
+      }
     });
   });
 

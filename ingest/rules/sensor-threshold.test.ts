@@ -1,6 +1,7 @@
 // 传感器阈值 sensor thresholds with hysteresis and minimum duration, hand-timed readings in local Shanghai time.
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { positionFix } from '../../test/support/observations.js';
 import type { Observation } from '../observation.js';
 import { RuleEngine } from './engine.js';
 import { rule, sensorPlace, SensorThresholdRule, type SensorThresholdConfig } from './sensor-threshold.js';
@@ -172,19 +173,7 @@ describe('sensor-threshold', () => {
     expect(r.skippedNoLocation).toBe(1);
 
     const r2 = create();
-    const position: Observation = {
-      type: 'position',
-      deviceId: 'bin3',
-      timeMs: at('09:00:00'),
-      lon: 121.401,
-      lat: 31.201,
-      speedKmh: null,
-      course: null,
-      altitudeM: null,
-      accuracyM: null,
-      source: 'mqtt',
-      attributes: {},
-    };
+    const position: Observation = positionFix('bin3', at('09:00:00'), { lon: 121.401, lat: 31.201 });
     expect(feed(r2, [position, ...episode('bin3')]).map((d) => [d.lon, d.lat, d.cell])).toEqual([
       [121.401, 31.201, CELL],
     ]);
