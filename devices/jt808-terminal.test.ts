@@ -26,17 +26,22 @@ async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Pro
 describe('JT/T 808 terminal simulator', () => {
   let gateway: Jt808Gateway;
   let sim: Jt808Terminals | null = null;
+  /** Data the terminals sent, per accept call; their online/offline records are in `states`. */
   let batches: Batch[];
+  let states: { deviceId: string; state: string }[];
   let acks: { deviceId: string; replyMsgId: number; result: number; commandId?: string }[];
 
   beforeEach(async () => {
     batches = [];
+    states = [];
     acks = [];
     const sinks: Jt808Sinks = {
       register: async (phone) => ({ ok: true, authCode: `code-${phone}` }),
       authenticate: async (phone, code) => (code === `code-${phone}` ? `veh-${phone}` : null),
       accept: async (observations) => {
-        batches.push({ receivedAtMs: Date.now(), observations });
+        for (const o of observations) if (o.type === 'status') states.push({ deviceId: o.deviceId, state: o.state });
+        const data = observations.filter((o) => o.type !== 'status');
+        if (data.length > 0) batches.push({ receivedAtMs: Date.now(), observations: data });
       },
       ack: (deviceId, _serial, replyMsgId, result, extra) => acks.push({ deviceId, replyMsgId, result, ...extra }),
     };
@@ -68,6 +73,9 @@ describe('JT/T 808 terminal simulator', () => {
     const positions = batches.flatMap((b) => b.observations);
     const devices = new Set(positions.map((p) => p.deviceId));
     expect(devices).toEqual(new Set([1, 2, 3].map((n) => `veh-${terminalPhone('0139', n)}`)));
+    expect(states.filter((x) => x.state === 'online').map((x) => x.deviceId)).toEqual(
+      expect.arrayContaining([...devices]),
+    );
     for (const p of positions) {
       if (p.type !== 'position') throw new Error('not a position');
       expect(p.source).toBe('jt808');

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogueStore } from '../catalogue/catalogue.js';
 import { ResponsibilityRules } from '../catalogue/responsibility.js';
+import { survivesLostConnections } from '../db/pool.js';
 import { GridGeocoder } from '../geo/geocoder.js';
 import { writeObservations } from '../storage/observations.js';
 import { createCaseCity, CITY_SPOT, type CaseCity } from '../../test/support/case-city.js';
@@ -27,6 +28,7 @@ let service: CaseService;
 beforeAll(async () => {
   city = await createCaseCity(cst('2026-12-01T09:00:00'));
   pool = new pg.Pool({ connectionString: city.db.url, max: POOL_MAX });
+  survivesLostConnections(pool, () => undefined);
   const geocoder = new GridGeocoder(pool);
   await geocoder.reload();
   const responsibility = new ResponsibilityRules(pool);

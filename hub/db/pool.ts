@@ -14,14 +14,20 @@ export function createPool(url: string, log: Logger): pg.Pool {
     connectionTimeoutMillis: 5000,
     query_timeout: 20_000,
   });
-  // A connection lost while idle in the pool (pool 'error') or while checked out (client 'error', emitted besides
-  // failing the client's queries) must not crash the process: the queries fail, the caller handles that, and the
-  // pool opens a new connection next time.
-  pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
-  pool.on('connect', (client) =>
-    client.on('error', (err) => log.warn({ err: err.message }, 'database connection lost')),
+  survivesLostConnections(pool, (err, idle) =>
+    log.warn({ err: err.message }, idle ? 'idle database connection lost' : 'database connection lost'),
   );
   return pool;
+}
+
+/**
+ * A connection lost while idle in the pool (pool 'error') or while checked out (client 'error', emitted besides
+ * failing the client's queries) must not crash the process: the queries fail, the caller handles that, and the pool
+ * opens a new connection next time. (Without a listener, either event is an uncaught exception.)
+ */
+export function survivesLostConnections(pool: pg.Pool, lost: (err: Error, idle: boolean) => void): void {
+  pool.on('error', (err) => lost(err, true));
+  pool.on('connect', (client) => client.on('error', (err) => lost(err, false)));
 }
 
 /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */

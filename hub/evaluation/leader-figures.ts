@@ -98,9 +98,11 @@ export async function leaderOverview(service: EvaluationService): Promise<Leader
   const nowMs = service.now();
   const period = monthPeriod(localMonthOf(nowMs));
   const live = await liveOverview(service.pool, nowMs);
-  const city = await service.evaluate('city', period);
-  const districts = await service.evaluate('district', period);
-  const departments = await service.evaluate('department', period);
+  const {
+    city,
+    district: districts,
+    department: departments,
+  } = await service.evaluateMany(['city', 'district', 'department'], period);
   return {
     at: live.at,
     month: { period: period.label, from: period.from, to: period.to, timeZone: city.timeZone },

@@ -72,13 +72,13 @@ async function englishClassNames(service: EvaluationService, ids: string[]): Pro
 }
 
 export async function publicFigures(service: EvaluationService, period: Period): Promise<PublicFigures> {
-  const city = await service.evaluate('city', period);
-  const [districts, streets, departments, classes] = [
-    await service.evaluate('district', period),
-    await service.evaluate('street', period),
-    await service.evaluate('department', period),
-    await service.evaluate('class', period),
-  ];
+  const {
+    city,
+    district: districts,
+    street: streets,
+    department: departments,
+    class: classes,
+  } = await service.evaluateMany(['city', 'district', 'street', 'department', 'class'], period);
   const english = await englishClassNames(
     service,
     classes.objects.map((o) => o.id),

@@ -38,19 +38,17 @@ const byScore = (a: EvaluatedObject, b: EvaluatedObject) =>
 
 export async function monthlyReportData(service: EvaluationService, month: string): Promise<MonthlyReportData> {
   const period = monthPeriod(month);
-  const city = await service.evaluate('city', period);
-  const [trend, classes, departments, districts, streets, exceptions] = [
-    await service.trend(period),
-    await service.evaluate('class', period),
-    await service.evaluate('department', period),
-    await service.evaluate('district', period),
-    await service.evaluate('street', period),
-    await service.exceptions(period),
-  ];
-  const positions: MonthlyReportData['positions'] = [];
-  for (const kind of POSITION_SECTIONS) {
-    positions.push({ kind, objects: (await service.evaluate(kind, period)).objects.sort(byScore) });
-  }
+  const evaluated = await service.evaluateMany(
+    ['city', 'class', 'department', 'district', 'street', ...POSITION_SECTIONS],
+    period,
+  );
+  const { city, class: classes, department: departments, district: districts, street: streets } = evaluated;
+  const trend = await service.trend(period);
+  const exceptions = await service.exceptions(period);
+  const positions: MonthlyReportData['positions'] = POSITION_SECTIONS.map((kind) => ({
+    kind,
+    objects: evaluated[kind].objects.sort(byScore),
+  }));
   return {
     month,
     period,

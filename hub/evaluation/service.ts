@@ -92,6 +92,36 @@ export class EvaluationService {
     };
   }
 
+  /**
+   * Several kinds over one period with one preparation and one read of the weights — what a page or report showing
+   * the city beside its districts, streets and departments needs. The figures then come from the same facts and
+   * daily aggregates (nothing is synced between the kinds), so a case changing meanwhile cannot make the city's
+   * total disagree with its parts; and the facts are brought up to date once, not once per kind.
+   */
+  async evaluateMany<K extends ObjectKind>(
+    kinds: readonly K[],
+    period: Period,
+    options: { source?: CountSource } = {},
+  ): Promise<Record<K, Evaluation>> {
+    await this.prepare(period);
+    const weights = await weightsFor(this.pool);
+    const nowMs = this.now();
+    const source = options.source ?? 'aggregates';
+    const out = {} as Record<K, Evaluation>;
+    for (const kind of kinds) {
+      const objects = await evaluateObjects(this.pool, { kind, period, nowMs, terms: weights[kind], source });
+      out[kind] = {
+        period,
+        kind,
+        timeZone: EVALUATION_TIME_ZONE,
+        source: source === 'facts' ? 'facts' : this.aggregates.strategy,
+        generatedAt: new Date(nowMs),
+        objects,
+      };
+    }
+    return out;
+  }
+
   async exceptions(period: Period, source: CountSource = 'aggregates'): Promise<ExceptionsLedger> {
     await this.prepare(period);
     return exceptionsLedger(this.pool, period, this.now(), source);

@@ -3,7 +3,7 @@
 // compared with the values computed by hand in hub/evaluation/fixtures/october-2026.ts; the daily aggregates checked
 // against the facts; the exceptions ledger, periods, weights, role guard, public figures and the monthly report as
 // HTML and as a PDF printed by Chromium.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionService } from '../auth/sessions.js';
 import { createUserWithPassword, UserStore } from '../auth/users.js';
 import { loadCalendar, seedDefaultCalendar } from '../cases/calendar-store.js';
@@ -423,6 +423,22 @@ describe('the hand-built month (October 2026)', () => {
         expect(f.body.source).toBe('facts');
         expect(a.body.objects, `${kind} ${period}`).toEqual(f.body.objects);
       }
+    }
+  });
+
+  it('evaluates several kinds at once as one by one, bringing the facts up to date once', async () => {
+    const period = evaluation.period('2026-10');
+    const prepare = vi.spyOn(evaluation, 'prepare');
+    try {
+      const many = await evaluation.evaluateMany(OBJECT_KINDS, period);
+      expect(prepare).toHaveBeenCalledTimes(1);
+      for (const kind of OBJECT_KINDS) {
+        const one = await evaluation.evaluate(kind, period);
+        expect(many[kind].kind).toBe(kind);
+        expect(many[kind].objects, kind).toEqual(one.objects);
+      }
+    } finally {
+      prepare.mockRestore();
     }
   });
 
