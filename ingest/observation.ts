@@ -45,6 +45,19 @@ export interface DeviceStatus {
   source: ObservationSource | 'broker';
 }
 
+/**
+ * The connection layer's record (连接状态) that a device came or went — the MQTT broker's, the JT/T 808 gateway's, or
+ * the cluster's for a dead process's devices: no battery or signal, `source` 'broker' (rules leave it out).
+ */
+export function connectionState(
+  deviceId: string,
+  state: 'online' | 'offline',
+  timeMs: number,
+  attributes: Record<string, unknown>,
+): Observation {
+  return { type: 'status', deviceId, timeMs, state, batteryPct: null, signalDbm: null, attributes, source: 'broker' };
+}
+
 /** A collector's problem report from the handheld (监督员上报), identified by the id the handheld gave it. */
 export interface CollectorReport {
   deviceId: string;

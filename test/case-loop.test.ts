@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { MAIN_LOOP_STATES } from './support/case-city.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { connectDevice, provisionDevice } from './support/devices.js';
 import { startTestHub, type TestHub } from './support/test-hub.js';
@@ -318,17 +319,7 @@ describe('a complainant report through the whole loop', () => {
       liveCases.some((c) => c.number === requestId && c.state === 'closed'),
     );
     // Changes within one push tick collapse to the latest, so the map sees the states in order, some perhaps skipped.
-    const order = [
-      'reported',
-      'accepted',
-      'filed',
-      'dispatched',
-      'handling',
-      'handled',
-      'reinspecting',
-      'reinspected',
-      'closed',
-    ];
+    const order: readonly string[] = MAIN_LOOP_STATES;
     const seen = liveCases.filter((c) => c.number === requestId).map((c) => order.indexOf(c.state));
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));

@@ -12,7 +12,7 @@
 // another process claims while it is being marked offline is marked online again.
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Observation } from '../../ingest/observation.js';
+import { connectionState, type Observation } from '../../ingest/observation.js';
 import type { CameraPublishers } from './camera-publishers.js';
 import type { Stop } from './leader.js';
 import { BEAT_MS, LIVE_WITHIN_MS, type Membership } from './membership.js';
@@ -127,16 +127,7 @@ export class PresenceSweep {
       const current = states.get(deviceId);
       // Already offline (it disconnected before the process died), or a newer state than the process's death: left.
       if (!current || current.state === 'offline' || current.timeMs > atMs) continue;
-      statuses.push({
-        type: 'status',
-        deviceId,
-        timeMs: atMs,
-        state: 'offline',
-        batteryPct: null,
-        signalDbm: null,
-        attributes: { hub: owner, reason: 'hub process gone' },
-        source: 'broker',
-      });
+      statuses.push(connectionState(deviceId, 'offline', atMs, { hub: owner, reason: 'hub process gone' }));
     }
     // Durable before the release: a sweep cut short here is done again by whichever process leads next.
     if (statuses.length > 0) await this.o.targets.record(statuses);

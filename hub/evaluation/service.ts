@@ -73,23 +73,7 @@ export class EvaluationService {
       throw new EvaluationError('UnknownObject', `${options.id} is not a ${kind} id`);
     }
     await this.prepare(period);
-    const weights = await weightsFor(this.pool);
-    const objects = await evaluateObjects(this.pool, {
-      kind,
-      period,
-      nowMs: this.now(),
-      terms: weights[kind],
-      ...(options.id !== undefined ? { id: options.id } : {}),
-      source: options.source ?? 'aggregates',
-    });
-    return {
-      period,
-      kind,
-      timeZone: EVALUATION_TIME_ZONE,
-      source: options.source === 'facts' ? 'facts' : this.aggregates.strategy,
-      generatedAt: new Date(this.now()),
-      objects,
-    };
+    return this.evaluatePrepared(kind, period, await weightsFor(this.pool), this.now(), options);
   }
 
   /**
@@ -106,20 +90,35 @@ export class EvaluationService {
     await this.prepare(period);
     const weights = await weightsFor(this.pool);
     const nowMs = this.now();
-    const source = options.source ?? 'aggregates';
     const out = {} as Record<K, Evaluation>;
-    for (const kind of kinds) {
-      const objects = await evaluateObjects(this.pool, { kind, period, nowMs, terms: weights[kind], source });
-      out[kind] = {
-        period,
-        kind,
-        timeZone: EVALUATION_TIME_ZONE,
-        source: source === 'facts' ? 'facts' : this.aggregates.strategy,
-        generatedAt: new Date(nowMs),
-        objects,
-      };
-    }
+    for (const kind of kinds) out[kind] = await this.evaluatePrepared(kind, period, weights, nowMs, options);
     return out;
+  }
+
+  /** One kind over facts and aggregates already brought up to date (prepare). */
+  private async evaluatePrepared(
+    kind: ObjectKind,
+    period: Period,
+    weights: Awaited<ReturnType<typeof weightsFor>>,
+    nowMs: number,
+    options: { id?: string; source?: CountSource },
+  ): Promise<Evaluation> {
+    const objects = await evaluateObjects(this.pool, {
+      kind,
+      period,
+      nowMs,
+      terms: weights[kind],
+      ...(options.id !== undefined ? { id: options.id } : {}),
+      source: options.source ?? 'aggregates',
+    });
+    return {
+      period,
+      kind,
+      timeZone: EVALUATION_TIME_ZONE,
+      source: options.source === 'facts' ? 'facts' : this.aggregates.strategy,
+      generatedAt: new Date(nowMs),
+      objects,
+    };
   }
 
   async exceptions(period: Period, source: CountSource = 'aggregates'): Promise<ExceptionsLedger> {

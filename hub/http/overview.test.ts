@@ -3,10 +3,8 @@
 // equal to what GET /api/evaluation answers for the same month in China Standard Time, by city, district and
 // department — including a case closed this month but due last month, which the month's 结案数 does not count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectFeatures } from '../db/pool.js';
 import { LEADER_COUNTS, LEADER_RATES } from '../evaluation/leader-figures.js';
 import { ChromiumPdf } from '../evaluation/pdf.js';
-import { EvaluationService } from '../evaluation/service.js';
 import { createCaseCity, type CaseCity } from '../../test/support/case-city.js';
 import { expectProblem, jsonCall, startApp, type Json, type TestApp } from '../../test/support/http-app.js';
 import { evaluationRoutes } from './evaluation.js';
@@ -35,12 +33,7 @@ beforeAll(async () => {
   await city.service.act(outside.id, 'reject', city.actors.acc!, { reason: '不在管辖范围' });
   city.clock.nowMs = cst('2026-12-01T16:00:00');
 
-  const evaluation = new EvaluationService({
-    pool: city.db.pool,
-    features: await detectFeatures(city.db.pool),
-    now: () => city.clock.nowMs,
-  });
-  await evaluation.start();
+  const evaluation = await city.startEvaluation();
   server = await startApp(async (app) => {
     await app.register(overviewRoutes, { auth: city.auth, evaluation });
     await app.register(evaluationRoutes, {

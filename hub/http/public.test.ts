@@ -5,9 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaseCity, CITY_DISTRICT, CITY_USERS, type CaseCity } from '../../test/support/case-city.js';
 import { expectProblem, jsonCall, startApp, type Json, type TestApp } from '../../test/support/http-app.js';
-import { detectFeatures } from '../db/pool.js';
 import { ChromiumPdf } from '../evaluation/pdf.js';
-import { EvaluationService } from '../evaluation/service.js';
 import { evaluationRoutes } from './evaluation.js';
 import { publicRoutes } from './public.js';
 
@@ -44,12 +42,7 @@ beforeAll(async () => {
   Object.assign(numbers, { a: a.number, b: b.number, c: c.number });
   clock.nowMs = cst('2026-12-10T10:00:00');
 
-  const evaluation = new EvaluationService({
-    pool: city.db.pool,
-    features: await detectFeatures(city.db.pool),
-    now: () => city.clock.nowMs,
-  });
-  await evaluation.start();
+  const evaluation = await city.startEvaluation();
   server = await startApp(async (app) => {
     await app.register(publicRoutes, { pool: city.db.pool, cacheMs: CACHE_MS, now: () => city.clock.nowMs });
     await app.register(evaluationRoutes, {

@@ -16,7 +16,7 @@
 //   same terminal replaced it.
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { Rejection, type Observation } from '../observation.js';
+import { connectionState, Rejection, type Observation } from '../observation.js';
 import { validateObservation, type ValidationLimits } from '../pipeline/validate.js';
 import { decodeBody, MSG, type Body, type ParameterValue } from './decode.js';
 import {
@@ -135,18 +135,9 @@ export async function startJt808Gateway(options: Jt808GatewayOptions): Promise<J
 
   /** Records the terminal online or offline; not awaited (its answer does not wait for it), a failure is logged. */
   const recordState = (s: Jt808Session, deviceId: string, state: 'online' | 'offline'): void => {
-    const status: Observation = {
-      type: 'status',
-      deviceId,
-      timeMs: now(),
-      state,
-      batteryPct: null,
-      signalDbm: null,
-      attributes: { address: s.remote, protocol: 'jt808' },
-      // The connection layer's record, not the terminal speaking: rules and their clock leave it out as they do the
-      // MQTT broker's (its time is the hub's, while a terminal's own reports may carry older times).
-      source: 'broker',
-    };
+    // The connection layer's record, not the terminal speaking: rules and their clock leave it out as they do the
+    // MQTT broker's (its time is the hub's, while a terminal's own reports may carry older times).
+    const status = connectionState(deviceId, state, now(), { address: s.remote, protocol: 'jt808' });
     sinks
       .accept([status])
       .catch((err: unknown) => log.warn({ err, deviceId, state }, 'jt808 terminal state not stored'));

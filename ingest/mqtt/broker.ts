@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { Aedes, type Client, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import type { Observation, Rejection } from '../observation.js';
+import { connectionState, type Observation, type Rejection } from '../observation.js';
 import type { ValidationLimits } from '../pipeline/validate.js';
 import { canSubscribe, type DeviceKind, type Principal } from './acl.js';
 import { AuthThrottle, MQTT_LOGIN_BACKOFF } from './auth-throttle.js';
@@ -153,16 +153,7 @@ export async function startMqttIngest(options: MqttIngestOptions): Promise<MqttI
 
   const status = (principal: Principal, state: 'online' | 'offline', client: Client, atMs = now()) => {
     if (principal.type !== 'device') return;
-    const observation: Observation = {
-      type: 'status',
-      deviceId: principal.id,
-      timeMs: atMs,
-      state,
-      batteryPct: null,
-      signalDbm: null,
-      attributes: { address: remoteAddress(client) },
-      source: 'broker',
-    };
+    const observation = connectionState(principal.id, state, atMs, { address: remoteAddress(client) });
     sinks
       .accept([observation], 1)
       .catch((err: unknown) => log.warn({ err, deviceId: principal.id }, 'status not stored'));

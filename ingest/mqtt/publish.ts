@@ -24,7 +24,7 @@ export interface PublishDeps {
   dropped: WeakSet<object>;
   /**
    * Resolves when the observations are durable; rejects if not (the device is then not acked and resends).
-   * `admitted`: the message was let through by waitForRoom and does not queue again.
+   * `admitted`: the message was let through by waitForRoom (at once or after waiting) and does not queue again.
    */
   accept(observations: Observation[], qos: 0 | 1 | 2, options?: { admitted?: boolean }): Promise<void>;
   /**
@@ -170,8 +170,10 @@ export function makeAuthorizePublish(deps: PublishDeps) {
     if (admission) return answerRefusal(client, principal, packet, admission, callback);
     // The hub is full: a QoS 1/2 message waits here, undecoded, for its turn (its PUBACK, and so the device's next
     // messages, wait with it). QoS 0 goes on and is shed by the pipeline.
-    const room = packet.qos > 0 ? deps.waitForRoom?.() : null;
-    if (!room) return decodeAndAccept(client, principal, packet, topic, nowMs, false, callback);
+    const room = packet.qos > 0 && deps.waitForRoom ? deps.waitForRoom() : undefined;
+    // QoS 0 (or no backpressure before decoding): the pipeline decides. Room now: let through, it does not ask again.
+    if (room === undefined) return decodeAndAccept(client, principal, packet, topic, nowMs, false, callback);
+    if (room === null) return decodeAndAccept(client, principal, packet, topic, nowMs, true, callback);
     room
       .then(() => decodeAndAccept(client, principal, packet, topic, nowMs, true, callback))
       .catch((err: unknown) => notDurable(client, topic.deviceId, err, callback));

@@ -10,6 +10,7 @@
 import type { Page, WebSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordPageErrors } from '../support/browser.js';
+import { MAIN_LOOP_STATES } from '../support/case-city.js';
 import { png, type E2eCity, type Json } from '../support/e2e-city.js';
 import { renderedFeatures, waitRendered } from '../support/map-page.js';
 import { answerTask, fillReport, logInOnPhone, openPhone, openTask } from '../support/phone-page.js';
@@ -35,18 +36,6 @@ const HANDLED_NOTE = '已补装新井盖并加固井座';
 const REINSPECTED_NOTE = '现场复查：井盖已补装，踩踏平稳';
 /** The cases layer's green (web/src/lib/map/styles.ts LIGHT_COLORS) as MapLibre evaluates it. */
 const GREEN = 'rgba(47,158,68,1)';
-/** Every state the case passes through, as the map is told of them. */
-const LOOP_STATES = [
-  'reported',
-  'accepted',
-  'filed',
-  'dispatched',
-  'handling',
-  'handled',
-  'reinspecting',
-  'reinspected',
-  'closed',
-];
 
 let city: E2eCity;
 let situationId = 0;
@@ -322,7 +311,7 @@ describe('one case through the whole loop, each step on its role’s screen, fol
 
     // Each state reached the map as a delta pushed over the websocket it had from its first load…
     const states = pushedCases.filter((c) => c.id === caseId).map((c) => c.state);
-    expect(states.filter((s, i) => s !== states[i - 1])).toEqual(LOOP_STATES);
+    expect(states.filter((s, i) => s !== states[i - 1])).toEqual(MAIN_LOOP_STATES);
     // …and nothing was asked again: no case over HTTP, no long polling, no new connection (with its snapshot), no reload.
     const later = mapRequests.slice(settled.requests).map((url) => new URL(url).pathname);
     expect(later.filter((p) => p.startsWith('/api/cases') || p.startsWith('/socket.io'))).toEqual([]);

@@ -7,6 +7,8 @@ import { DEFAULT_SETTINGS, WorkingCalendar } from '../../hub/cases/calendar.js';
 import type { Actor, Role } from '../../hub/cases/ports.js';
 import { CatalogueStore } from '../../hub/catalogue/catalogue.js';
 import { DepartmentStore } from '../../hub/catalogue/departments.js';
+import { detectFeatures } from '../../hub/db/pool.js';
+import { EvaluationService } from '../../hub/evaluation/service.js';
 import { ResponsibilityRules } from '../../hub/catalogue/responsibility.js';
 import { AreaStore } from '../../hub/geo/areas.js';
 import { generateDemoGrid } from '../../hub/geo/demo-grid.js';
@@ -31,6 +33,19 @@ export const CITY_USERS: { id: string; name: string; roles: Role[]; departmentId
   { id: 'audit', name: '审计员 周芳', roles: ['auditor'] },
 ];
 
+/** The states a case passes through on the main path of the loop, reported to closed, in order. */
+export const MAIN_LOOP_STATES = [
+  'reported',
+  'accepted',
+  'filed',
+  'dispatched',
+  'handling',
+  'handled',
+  'reinspecting',
+  'reinspected',
+  'closed',
+] as const;
+
 export interface CaseCity {
   db: TestDatabase;
   service: CaseService;
@@ -48,6 +63,8 @@ export interface CaseCity {
   close(caseId: string): Promise<CaseView>;
   /** Carries a reported case to `state` along the main path. */
   advance(caseId: string, to: 'accepted' | 'filed' | 'dispatched' | 'handling' | 'handled'): Promise<CaseView>;
+  /** The evaluation service over this city's database and clock, started. */
+  startEvaluation(): Promise<EvaluationService>;
   drop(): Promise<void>;
 }
 
@@ -159,6 +176,15 @@ export async function createCaseCity(startMs: number): Promise<CaseCity> {
       await service.act(caseId, 'assignReinspect', a('shift'), { collectorId: 'col1' });
       await service.act(caseId, 'reinspectPass', a('col1'), {});
       return service.act(caseId, 'close', a('shift'), {});
+    },
+    async startEvaluation() {
+      const evaluation = new EvaluationService({
+        pool,
+        features: await detectFeatures(pool),
+        now: () => clock.nowMs,
+      });
+      await evaluation.start();
+      return evaluation;
     },
     drop: () => db.drop(),
   };
