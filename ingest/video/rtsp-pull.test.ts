@@ -1,17 +1,19 @@
 // RTSP 拉流 the puller against a real RTSP camera (GStreamer's gst-rtsp-server) and our real media server: the camera's
 // H.264 is republished and plays over HTTP-FLV; when the camera dies the puller retries with growing delays, and picks
-// the stream up again when the camera returns; stop leaves no ffmpeg behind.
+// the stream up again when the camera returns; an ffmpeg that makes no progress (a media server that never answers, a
+// frozen process) is killed and replaced; stop leaves no ffmpeg behind.
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMediaServer, type MediaServer } from './media-server.js';
 import { backoffMs, RtspPuller, type PullStatus } from './rtsp-pull.js';
 import { probeStreams, processAlive, startRtspCamera, type RtspCamera } from '../../test/support/rtsp-server.js';
 import { waitFor } from '../../test/support/wait.js';
 
-/** ffmpeg processes whose parent is this test process. */
+/** ffmpeg and ffprobe processes whose parent is this test process. */
 function ffmpegChildren(): string[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-x', 'ffmpeg'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(process.pid), '-x', 'ffmpeg|ffprobe'], { encoding: 'utf8' })
       .trim()
       .split('\n');
   } catch {
@@ -54,6 +56,32 @@ describe('pulling an RTSP camera', () => {
     await media?.close();
   });
 
+  /**
+   * waitFor, and on time-out the puller's story: its states, counters, last error, whether the test camera died (the
+   * GStreamer server aborts when two sessions set up its shared stream at once) and what the media server refused.
+   */
+  async function waitExplained(
+    puller: RtspPuller,
+    seen: PullStatus[],
+    what: string,
+    probe: () => boolean,
+    timeoutMs = 20_000,
+  ) {
+    try {
+      await waitFor(what, probe, timeoutMs);
+    } catch (err) {
+      const story = {
+        status: puller.status,
+        counters: puller.counters,
+        seen,
+        camera: camera.died() ?? 'running',
+        sinkEvents,
+        refused: media.rejections(),
+      };
+      throw new Error(`${(err as Error).message}\n${JSON.stringify(story, null, 1)}`, { cause: err });
+    }
+  }
+
   it('republishes, backs off while the camera is gone, recovers, and stops without orphans', async () => {
     const puller = new RtspPuller({
       cameraId: 'gate3',
@@ -63,9 +91,11 @@ describe('pulling an RTSP camera', () => {
       minBackoffMs: 200,
       maxBackoffMs: 1600,
       ioTimeoutMs: 3000,
+      // A first attempt that hangs is replaced well within the wait below.
+      stallTimeoutMs: 10_000,
     });
     puller.start();
-    await waitFor('the pulled stream live', () => media.isLive('gate3'), 20_000);
+    await waitExplained(puller, statuses, 'the pulled stream live', () => media.isLive('gate3'), 30_000);
     expect(sinkEvents).toContain('started:gate3');
     await waitFor('running', () => puller.status.state === 'running');
     const streams = await probeStreams(media.localPlayUrl('gate3', 60).url);
@@ -76,6 +106,8 @@ describe('pulling an RTSP camera', () => {
     });
     const firstPid = puller.pid!;
     expect(processAlive(firstPid)).toBe(true);
+    // One process, one RTSP session on the camera: nothing probes it beside the puller's ffmpeg.
+    expect(ffmpegChildren()).toEqual([String(firstPid)]);
 
     // The camera dies: ffmpeg exits, the media server ends the stream, the puller retries with doubling delays.
     await camera.stop();
@@ -89,10 +121,12 @@ describe('pulling an RTSP camera', () => {
     // It comes back on the same address: the next attempt picks it up.
     const before = sinkEvents.filter((e) => e === 'started:gate3').length;
     camera = await startRtspCamera(camera.port);
-    await waitFor(
+    await waitExplained(
+      puller,
+      statuses,
       'live again',
       () => media.isLive('gate3') && sinkEvents.filter((e) => e === 'started:gate3').length > before,
-      20_000,
+      30_000,
     );
     await waitFor('running again', () => puller.status.state === 'running');
     const pid = puller.pid!;
@@ -107,9 +141,9 @@ describe('pulling an RTSP camera', () => {
     expect(puller.pid).toBeUndefined();
     expect(statuses.at(-1)!.state).toBe('stopped');
     await waitFor('offline after stop', () => !media.isLive('gate3'));
-  });
+  }, 120_000);
 
-  it('stop right after start, before ffmpeg is even spawned, leaves no ffmpeg behind', async () => {
+  it('stop right after start leaves no ffmpeg behind', async () => {
     const puller = new RtspPuller({
       cameraId: 'gate3',
       rtspUrl: camera.url,
@@ -139,4 +173,69 @@ describe('pulling an RTSP camera', () => {
     expect(seen.map((s) => s.state)).toEqual(['connecting', 'waiting', 'stopped']);
     expect(puller.counters.attempts).toBe(1);
   });
+
+  it('kills an ffmpeg whose publish is never answered, and tries again', async () => {
+    // A "media server" that accepts the connection and never says a word: ffmpeg waits in the RTMP handshake, which
+    // its camera-side socket timeout does not cover.
+    const silent = net.createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const seen: PullStatus[] = [];
+    const puller = new RtspPuller({
+      cameraId: 'gate3',
+      rtspUrl: camera.url,
+      publishUrl: () => `rtmp://127.0.0.1:${(silent.address() as net.AddressInfo).port}/live/gate3`,
+      onStatus: (s) => seen.push(s),
+      minBackoffMs: 200,
+      stallTimeoutMs: 6000,
+    });
+    try {
+      puller.start();
+      await waitFor('ffmpeg spawned', () => puller.pid, 10_000);
+      const firstPid = puller.pid!;
+      await waitFor('the first attempt given up', () => seen.some((s) => s.state === 'waiting'), 20_000);
+      expect(seen.map((s) => s.state).slice(0, 2)).toEqual(['connecting', 'waiting']);
+      expect(puller.status.lastError).toMatch(/^no progress for 6 s, ffmpeg killed/);
+      await waitFor('the first ffmpeg gone', () => !processAlive(firstPid), 5000);
+      await waitFor('a second attempt', () => puller.counters.attempts >= 2 && puller.pid !== undefined, 10_000);
+      expect(puller.pid).not.toBe(firstPid);
+      expect(puller.counters.connections).toBe(0);
+    } finally {
+      await puller.stop();
+      silent.close();
+    }
+    expect(ffmpegChildren()).toEqual([]);
+  }, 60_000);
+
+  it('replaces a running ffmpeg that froze, and the stream comes back', async () => {
+    const seen: PullStatus[] = [];
+    const puller = new RtspPuller({
+      cameraId: 'gate3',
+      rtspUrl: camera.url,
+      publishUrl: () => media.localPublishUrl('gate3', 300).url,
+      onStatus: (s) => seen.push(s),
+      minBackoffMs: 200,
+      stallTimeoutMs: 10_000,
+    });
+    try {
+      puller.start();
+      await waitExplained(puller, seen, 'running', () => puller.status.state === 'running', 30_000);
+      const frozenPid = puller.pid!;
+      // A frozen ffmpeg (as when blocked in a write) prints no progress; SIGKILL still ends it.
+      process.kill(frozenPid, 'SIGSTOP');
+      await waitFor('the frozen ffmpeg killed', () => !processAlive(frozenPid), 20_000);
+      const waiting = seen.find((s) => s.state === 'waiting');
+      expect(waiting?.lastError).toMatch(/^no progress for 10 s, ffmpeg killed/);
+      await waitExplained(
+        puller,
+        seen,
+        'running again on a new ffmpeg',
+        () => puller.status.state === 'running' && puller.pid !== frozenPid && media.isLive('gate3'),
+        30_000,
+      );
+      expect(puller.counters.connections).toBe(2);
+    } finally {
+      await puller.stop();
+    }
+    expect(ffmpegChildren()).toEqual([]);
+  }, 90_000);
 });

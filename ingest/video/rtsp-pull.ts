@@ -1,9 +1,11 @@
 // RTSP 拉流 pull: an IP camera that serves RTSP is read by ffmpeg over TCP and republished unchanged (`-c copy`) into our
 // RTMP server as /live/{cameraId}, so pulled and pushing cameras look the same downstream (node-media-server's own
 // RTSP relay is broken in 4.x). When the camera drops, ffmpeg exits and we try again with exponential back-off
-// (1 s, 2 s, 4 s … 60 s), resetting once a connection has stayed up. Stop kills the ffmpeg child and waits for it.
-import type { ChildProcess } from 'node:child_process';
-import ffmpeg from 'fluent-ffmpeg';
+// (1 s, 2 s, 4 s … 60 s), resetting once a connection has stayed up. An ffmpeg that shows no progress for a while —
+// frames never started, or stopped while its sockets stay open (a media server that never answers the RTMP handshake,
+// a blocked write, a frozen process) — is killed and retried like a dropped camera: ffmpeg's own socket timeout covers
+// only the camera side. Stop kills the ffmpeg child and waits for it.
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export type PullState = 'connecting' | 'running' | 'waiting' | 'stopped';
 
@@ -35,6 +37,13 @@ export interface RtspPullOptions {
   ioTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL; default 3000 ms. */
   killGraceMs?: number;
+  /** The ffmpeg binary; default `ffmpeg` on PATH. */
+  ffmpegPath?: string;
+  /**
+   * An ffmpeg with no progress this long — no first frame since it started, or none since the last — is killed and
+   * the attempt counts as failed; default 30,000 ms (a camera's stream is probed for a few seconds before frames flow).
+   */
+  stallTimeoutMs?: number;
 }
 
 /** The delay before attempt `failures + 1`: min · 2^(failures−1), capped at max. */
@@ -85,7 +94,6 @@ export class RtspPuller {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const child = this.child;
-    // No child yet while connecting: the 'start' handler kills it as soon as it exists.
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const force = setTimeout(() => child.kill('SIGKILL'), this.options.killGraceMs ?? 3000);
@@ -107,50 +115,92 @@ export class RtspPuller {
     this.counters.attempts++;
     this.set('connecting');
     let startedAt = 0;
-    let stderrTail = '';
-    let resolveExit!: () => void;
-    this.exited = new Promise((r) => (resolveExit = r));
+    let frames = 0;
+    let stderr = '';
+    let stalled = false;
+    let progress = '';
+    const stallMs = o.stallTimeoutMs ?? 30_000;
 
-    const command = ffmpeg(o.rtspUrl)
-      .inputOptions(['-rtsp_transport', 'tcp', '-timeout', String((o.ioTimeoutMs ?? 10_000) * 1000)])
-      .outputOptions(['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-f', 'flv'])
-      .output(o.publishUrl())
-      .on('start', () => {
-        // fluent-ffmpeg spawns only after probing ffmpeg's capabilities, and sets ffmpegProc just before 'start': a
-        // stop() in between found no child to kill, so it is killed here.
-        this.child = (command as unknown as { ffmpegProc: ChildProcess }).ffmpegProc;
-        if (this.stopping) this.child.kill('SIGTERM');
-      })
-      .on('stderr', (line: string) => {
-        stderrTail = line;
-      })
-      .on('progress', () => {
-        if (this.state !== 'connecting') return;
-        startedAt = Date.now();
-        this.counters.connections++;
-        this.set('running');
-      })
-      .on('end', () => finished(undefined))
-      .on('error', (err: Error) => finished(err));
+    // Spawned directly (not through a wrapper that probes the input with a second, untimed RTSP session per attempt —
+    // cameras allow few sessions). Progress comes as key=value blocks on stdout (-progress), stderr keeps the errors.
+    const child = spawn(o.ffmpegPath ?? 'ffmpeg', pullArgs(o.rtspUrl, o.publishUrl(), o.ioTimeoutMs ?? 10_000), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const watchdog = setTimeout(() => {
+      stalled = true;
+      child.kill('SIGKILL');
+    }, stallMs);
 
-    const finished = (err: Error | undefined) => {
-      this.child = null;
-      resolveExit();
-      if (this.stopping) return;
-      const ranMs = startedAt ? Date.now() - startedAt : 0;
-      if (ranMs >= (o.stableAfterMs ?? 10_000)) this.failures = 0;
-      this.failures++;
-      this.counters.failures++;
-      this.lastError = redact(
-        err ? `${err.message.split('\n')[0]}${stderrTail ? ` (${stderrTail})` : ''}` : 'stream ended',
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (text: string) => {
+      progress += text;
+      let nl: number;
+      while ((nl = progress.indexOf('\n')) >= 0) {
+        const line = progress.slice(0, nl).trim();
+        progress = progress.slice(nl + 1);
+        const m = /^frame=(\d+)$/.exec(line);
+        if (!m || Number(m[1]) <= frames) continue;
+        // New frames went out: the attempt is alive.
+        frames = Number(m[1]);
+        watchdog.refresh();
+        if (this.state === 'connecting' && !this.stopping) {
+          startedAt = Date.now();
+          this.counters.connections++;
+          this.set('running');
+        }
+      }
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-2000);
+    });
+
+    let done = false;
+    this.exited = new Promise((resolveExit) => {
+      const finished = (why: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(watchdog);
+        if (this.child === child) this.child = null;
+        resolveExit();
+        if (this.stopping) return;
+        const ranMs = startedAt ? Date.now() - startedAt : 0;
+        if (ranMs >= (o.stableAfterMs ?? 10_000)) this.failures = 0;
+        this.failures++;
+        this.counters.failures++;
+        this.lastError = redact(stalled ? `no progress for ${stallMs / 1000} s, ffmpeg killed${tail()}` : why);
+        const delay = backoffMs(this.failures, o.minBackoffMs ?? 1000, o.maxBackoffMs ?? 60_000);
+        this.set('waiting', { retryInMs: delay });
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          if (!this.stopping) this.attempt();
+        }, delay);
+      };
+      // ffmpeg's last words: the line that says why (its error, or the last warning before a kill).
+      const tail = () => {
+        const last = stderr.split('\n').findLast((l) => l.trim());
+        return last ? ` (${last.trim().slice(0, 300)})` : '';
+      };
+      child.once('error', (err) => finished(`ffmpeg could not run: ${err.message}`));
+      child.once('close', (code, signal) =>
+        finished(
+          code === 0
+            ? 'stream ended'
+            : code !== null
+              ? `ffmpeg exited with code ${code}${tail()}`
+              : `ffmpeg ended by ${signal}${tail()}`,
+        ),
       );
-      const delay = backoffMs(this.failures, o.minBackoffMs ?? 1000, o.maxBackoffMs ?? 60_000);
-      this.set('waiting', { retryInMs: delay });
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.stopping) this.attempt();
-      }, delay);
-    };
-    command.run();
+    });
   }
+}
+
+/** ffmpeg reads the camera over TCP (RTP interleaved) and republishes its video (and audio, if any) unchanged. */
+function pullArgs(rtspUrl: string, publishUrl: string, ioTimeoutMs: number): string[] {
+  return [
+    ...['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-progress', 'pipe:1'],
+    ...['-rtsp_transport', 'tcp', '-timeout', String(ioTimeoutMs * 1000), '-i', rtspUrl],
+    ...['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-f', 'flv', publishUrl],
+  ];
 }

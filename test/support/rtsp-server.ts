@@ -11,6 +11,8 @@ const PYTHON = '/usr/bin/python3';
 export interface RtspCamera {
   port: number;
   url: string;
+  /** Why the camera process ended on its own (its exit and last stderr), or undefined while it runs or once stopped. */
+  died(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,20 @@ export async function startRtspCamera(port = 0): Promise<RtspCamera> {
       reject(new Error(`RTSP camera exited (${code}): ${stderr}`));
     });
   });
-  return { port: bound, url: `rtsp://127.0.0.1:${bound}/cam`, stop: () => stopChild(child) };
+  let stopping = false;
+  let death: string | undefined;
+  child.once('exit', (code, signal) => {
+    if (!stopping) death = `RTSP camera exited (${signal ?? code}): ${stderr.trim().slice(-500)}`;
+  });
+  return {
+    port: bound,
+    url: `rtsp://127.0.0.1:${bound}/cam`,
+    died: () => death,
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
+  };
 }
 
 export interface Push {
