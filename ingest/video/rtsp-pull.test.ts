@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMediaServer, type MediaServer } from './media-server.js';
-import { backoffMs, RtspPuller, type PullStatus } from './rtsp-pull.js';
+import { backoffMs, RtspPuller, type PullStatus, type RtspPullOptions } from './rtsp-pull.js';
 import { probeStreams, processAlive, startRtspCamera, type RtspCamera } from '../../test/support/rtsp-server.js';
 import { waitFor } from '../../test/support/wait.js';
 
@@ -56,6 +56,17 @@ describe('pulling an RTSP camera', () => {
     await media?.close();
   });
 
+  /** A puller of the test camera into the media server as gate3, its states into `seen`; retries from 200 ms. */
+  const pullGate3 = (seen: PullStatus[], extra: Partial<RtspPullOptions> = {}) =>
+    new RtspPuller({
+      cameraId: 'gate3',
+      rtspUrl: camera.url,
+      publishUrl: () => media.localPublishUrl('gate3', 300).url,
+      onStatus: (s) => seen.push(s),
+      minBackoffMs: 200,
+      ...extra,
+    });
+
   /**
    * waitFor, and on time-out the puller's story: its states, counters, last error, whether the test camera died (the
    * GStreamer server aborts when two sessions set up its shared stream at once) and what the media server refused.
@@ -83,12 +94,7 @@ describe('pulling an RTSP camera', () => {
   }
 
   it('republishes, backs off while the camera is gone, recovers, and stops without orphans', async () => {
-    const puller = new RtspPuller({
-      cameraId: 'gate3',
-      rtspUrl: camera.url,
-      publishUrl: () => media.localPublishUrl('gate3', 300).url,
-      onStatus: (s) => statuses.push(s),
-      minBackoffMs: 200,
+    const puller = pullGate3(statuses, {
       maxBackoffMs: 1600,
       ioTimeoutMs: 3000,
       // A first attempt that hangs is replaced well within the wait below.
@@ -144,11 +150,7 @@ describe('pulling an RTSP camera', () => {
   }, 120_000);
 
   it('stop right after start leaves no ffmpeg behind', async () => {
-    const puller = new RtspPuller({
-      cameraId: 'gate3',
-      rtspUrl: camera.url,
-      publishUrl: () => media.localPublishUrl('gate3', 300).url,
-    });
+    const puller = pullGate3([]);
     puller.start();
     await puller.stop();
     await new Promise((r) => setTimeout(r, 1500));
@@ -158,14 +160,8 @@ describe('pulling an RTSP camera', () => {
 
   it('stop during back-off cancels the retry', async () => {
     const seen: PullStatus[] = [];
-    const puller = new RtspPuller({
-      cameraId: 'gate3',
-      // Nothing listens on port 1: every attempt fails at once.
-      rtspUrl: 'rtsp://127.0.0.1:1/none',
-      publishUrl: () => media.localPublishUrl('gate3', 300).url,
-      onStatus: (s) => seen.push(s),
-      minBackoffMs: 5000,
-    });
+    // Nothing listens on port 1: every attempt fails at once.
+    const puller = pullGate3(seen, { rtspUrl: 'rtsp://127.0.0.1:1/none', minBackoffMs: 5000 });
     puller.start();
     await waitFor('waiting', () => puller.status.state === 'waiting', 10_000);
     await puller.stop();
@@ -180,12 +176,8 @@ describe('pulling an RTSP camera', () => {
     const silent = net.createServer((socket) => socket.on('error', () => undefined));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const seen: PullStatus[] = [];
-    const puller = new RtspPuller({
-      cameraId: 'gate3',
-      rtspUrl: camera.url,
+    const puller = pullGate3(seen, {
       publishUrl: () => `rtmp://127.0.0.1:${(silent.address() as net.AddressInfo).port}/live/gate3`,
-      onStatus: (s) => seen.push(s),
-      minBackoffMs: 200,
       stallTimeoutMs: 6000,
     });
     try {
@@ -208,14 +200,7 @@ describe('pulling an RTSP camera', () => {
 
   it('replaces a running ffmpeg that froze, and the stream comes back', async () => {
     const seen: PullStatus[] = [];
-    const puller = new RtspPuller({
-      cameraId: 'gate3',
-      rtspUrl: camera.url,
-      publishUrl: () => media.localPublishUrl('gate3', 300).url,
-      onStatus: (s) => seen.push(s),
-      minBackoffMs: 200,
-      stallTimeoutMs: 10_000,
-    });
+    const puller = pullGate3(seen, { stallTimeoutMs: 10_000 });
     try {
       puller.start();
       await waitExplained(puller, seen, 'running', () => puller.status.state === 'running', 30_000);

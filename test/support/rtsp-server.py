@@ -2,6 +2,8 @@
 # rtsp://127.0.0.1:PORT/cam, the way an IP camera serves its main stream. Usage: rtsp-server.py PORT (0 = any free
 # port); prints "ready PORT" once it listens. Debian: python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
 # gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly (x264enc).
+# Known: bookworm's gst-rtsp-server 1.22 can abort (gst_rtsp_media_get_rates: assertion failed) when two sessions set
+# up the shared stream at the same moment; a test that needs two at once should start them one after the other.
 import sys
 
 import gi
