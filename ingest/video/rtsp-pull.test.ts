@@ -170,6 +170,18 @@ describe('pulling an RTSP camera', () => {
     expect(puller.counters.attempts).toBe(1);
   });
 
+  it('an ffmpeg that cannot run is a failed attempt with the reason, retried like any other', async () => {
+    const seen: PullStatus[] = [];
+    const puller = pullGate3(seen, { ffmpegPath: '/nonexistent/ffmpeg', minBackoffMs: 100, maxBackoffMs: 100 });
+    puller.start();
+    await waitFor('two failed attempts', () => seen.filter((s) => s.state === 'waiting').length >= 2, 10_000);
+    await puller.stop();
+    expect(puller.status.lastError).toBe('ffmpeg could not run: spawn /nonexistent/ffmpeg ENOENT');
+    expect(puller.counters).toMatchObject({ connections: 0 });
+    expect(puller.counters.failures).toBeGreaterThanOrEqual(2);
+    expect(puller.counters.failures).toBe(seen.filter((s) => s.state === 'waiting').length);
+  });
+
   it('kills an ffmpeg whose publish is never answered, and tries again', async () => {
     // A "media server" that accepts the connection and never says a word: ffmpeg waits in the RTMP handshake, which
     // its camera-side socket timeout does not cover.

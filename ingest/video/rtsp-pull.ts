@@ -182,7 +182,8 @@ export class RtspPuller {
         const last = stderr.split('\n').findLast((l) => l.trim());
         return last ? ` (${last.trim().slice(0, 300)})` : '';
       };
-      child.once('error', (err) => finished(`ffmpeg could not run: ${err.message}`));
+      // 'on', not 'once': a later 'error' (a signal that could not be sent) with no listener would throw.
+      child.on('error', (err) => finished(`ffmpeg could not run: ${err.message}`));
       child.once('close', (code, signal) =>
         finished(
           code === 0
