@@ -3,7 +3,14 @@
 // bounded by how many things there are, not by how long it has been stuck, and the viewer, once it reads again, gets
 // the present instead of minutes of stale positions. Pure: no sockets; hub/live/backlog.ts decides when a viewer is
 // backed up and hands over each tick's deltas already filtered for that viewer (layers, bounding box, sight of people).
-import type { LiveCameraDto, LiveCandidateDto, LiveCaseDto, LivePositionDto, LiveStatusDto } from './push.js';
+import type {
+  LiveCameraChange,
+  LiveCameraDto,
+  LiveCandidateDto,
+  LiveCaseDto,
+  LivePositionDto,
+  LiveStatusDto,
+} from './push.js';
 
 /** One tick's deltas for one viewer, as they would be emitted to it (one event per kind). */
 export interface ViewerDeltas {
@@ -21,7 +28,7 @@ export const noDeltas = (): ViewerDeltas => ({ positions: [], statuses: [], case
  * equal rank the later arrival wins (a status with the same time is a later decision about that instant; candidates and
  * cameras rank everything equal, so their last change wins, as within a tick).
  */
-class Newest<T> {
+export class Newest<T> {
   private readonly held = new Map<string, { item: T; rank: number }>();
 
   constructor(
@@ -62,13 +69,27 @@ const timeRank = (x: { time: string }) => Date.parse(x.time);
 const versionRank = (c: { version: number }) => c.version;
 const arrivalRank = () => 0;
 
+/**
+ * The newest-state rules of each kind of delta, shared by whatever merges deltas from several ticks: a viewer's held
+ * deltas (below) and the ticks of other hub processes (push.ts). A late fix (a re-send after a coverage gap, or
+ * through another hub process) never replaces a newer one.
+ */
+export const newestOf = {
+  positions: () => new Newest<LivePositionDto>((p) => p.deviceId, timeRank, false),
+  statuses: () => new Newest<LiveStatusDto>((s) => s.deviceId, timeRank, true),
+  cases: () => new Newest<LiveCaseDto>((c) => c.id, versionRank, true),
+  candidates: () => new Newest<LiveCandidateDto>((c) => c.id, arrivalRank, true),
+  cameras: () => new Newest<LiveCameraDto>((c) => c.id, arrivalRank, true),
+  /** A camera's change with its place (bounding-box filtering happens after the merge). */
+  cameraChanges: () => new Newest<LiveCameraChange>((c) => c.camera.id, arrivalRank, true),
+};
+
 export class HeldDeltas {
-  // A late fix (a re-send after a coverage gap, or through another hub process) never replaces a newer one.
-  private readonly positions = new Newest<LivePositionDto>((p) => p.deviceId, timeRank, false);
-  private readonly statuses = new Newest<LiveStatusDto>((s) => s.deviceId, timeRank, true);
-  private readonly cases = new Newest<LiveCaseDto>((c) => c.id, versionRank, true);
-  private readonly candidates = new Newest<LiveCandidateDto>((c) => c.id, arrivalRank, true);
-  private readonly cameras = new Newest<LiveCameraDto>((c) => c.id, arrivalRank, true);
+  private readonly positions = newestOf.positions();
+  private readonly statuses = newestOf.statuses();
+  private readonly cases = newestOf.cases();
+  private readonly candidates = newestOf.candidates();
+  private readonly cameras = newestOf.cameras();
 
   /** Holds one tick's deltas; returns how many deltas will never be sent because a newer state of the same thing won. */
   hold(tick: ViewerDeltas): number {

@@ -14,7 +14,7 @@ import {
   type PositionViewer,
 } from '../positions/access.js';
 import { LiveBacklogs, type LiveBacklogMetrics } from './backlog.js';
-import type { ViewerDeltas } from './held-deltas.js';
+import { newestOf, type ViewerDeltas } from './held-deltas.js';
 import { nextFlight } from './next-flight.js';
 import { LiveViewers, type ViewerSource } from './viewers.js';
 
@@ -272,11 +272,11 @@ export class LivePush {
   private readonly backlogs: LiveBacklogs;
   /** Deltas other hub processes sent since the last tick, merged (the newest per device, case, candidate, camera). */
   private readonly fromOthers = {
-    positions: new Map<string, LivePositionDto>(),
-    statuses: new Map<string, LiveStatusDto>(),
-    cases: new Map<string, LiveCaseDto>(),
-    candidates: new Map<string, LiveCandidateDto>(),
-    cameras: new Map<string, LiveCameraChange>(),
+    positions: newestOf.positions(),
+    statuses: newestOf.statuses(),
+    cases: newestOf.cases(),
+    candidates: newestOf.candidates(),
+    cameras: newestOf.cameraChanges(),
   };
 
   constructor(
@@ -335,20 +335,11 @@ export class LivePush {
   /** Another hub process's tick: held for this process's next one. */
   private receive(batch: LiveBatch): void {
     const o = this.fromOthers;
-    for (const p of batch.positions ?? []) {
-      const held = o.positions.get(p.deviceId);
-      if (!held || Date.parse(p.time) > Date.parse(held.time)) o.positions.set(p.deviceId, p);
-    }
-    for (const s of batch.statuses ?? []) {
-      const held = o.statuses.get(s.deviceId);
-      if (!held || Date.parse(s.time) >= Date.parse(held.time)) o.statuses.set(s.deviceId, s);
-    }
-    for (const c of batch.cases ?? []) {
-      const held = o.cases.get(c.id);
-      if (!held || c.version >= held.version) o.cases.set(c.id, c);
-    }
-    for (const c of batch.candidates ?? []) o.candidates.set(c.id, c);
-    for (const c of batch.cameras ?? []) o.cameras.set(c.camera.id, c);
+    o.positions.add(batch.positions ?? []);
+    o.statuses.add(batch.statuses ?? []);
+    o.cases.add(batch.cases ?? []);
+    o.candidates.add(batch.candidates ?? []);
+    o.cameras.add(batch.cameras ?? []);
   }
 
   /** Merges what other processes sent into this tick's lists, and clears it. */
@@ -361,7 +352,7 @@ export class LivePush {
   ): void {
     const o = this.fromOthers;
     const local = new Set(positions.map((p) => p.deviceId));
-    for (const p of o.positions.values()) {
+    for (const p of o.positions.take()) {
       const timeMs = Date.parse(p.time);
       const sent = this.sentTimeMs.get(p.deviceId);
       // A late fix never moves a marker back, whichever process it came through.
@@ -370,14 +361,13 @@ export class LivePush {
       positions.push(p);
     }
     const localStatuses = new Set(statuses.map((s) => s.deviceId));
-    for (const s of o.statuses.values()) if (!localStatuses.has(s.deviceId)) statuses.push(s);
+    for (const s of o.statuses.take()) if (!localStatuses.has(s.deviceId)) statuses.push(s);
     const localCases = new Set(cases.map((c) => c.id));
-    for (const c of o.cases.values()) if (!localCases.has(c.id)) cases.push(c);
+    for (const c of o.cases.take()) if (!localCases.has(c.id)) cases.push(c);
     const localCandidates = new Set(candidates.map((c) => c.id));
-    for (const c of o.candidates.values()) if (!localCandidates.has(c.id)) candidates.push(c);
+    for (const c of o.candidates.take()) if (!localCandidates.has(c.id)) candidates.push(c);
     const localCameras = new Set(cameras.map((c) => c.camera.id));
-    for (const c of o.cameras.values()) if (!localCameras.has(c.camera.id)) cameras.push(c);
-    for (const map of Object.values(o)) map.clear();
+    for (const c of o.cameras.take()) if (!localCameras.has(c.camera.id)) cameras.push(c);
   }
 
   /** Observations that are now durable. */
